@@ -1,0 +1,249 @@
+"""The `stalking-profile` command: a thin shell over the core API.
+
+Each command parses its options, calls one core function and prints the result. User
+errors (:class:`StalkingProfileError`) are printed as one message plus a hint on
+stderr, with exit code 2 and no traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from stalking_profile import __version__
+from stalking_profile.errors import InputFileError, StalkingProfileError
+from stalking_profile.force import load_force
+from stalking_profile.ingest.mapping import load_mapping, shipped_mappings
+from stalking_profile.ingest.pipeline import IngestOptions, IngestResult, ingest
+from stalking_profile.metrics.counts import counts_by_district
+from stalking_profile.store.connection import open_store
+from stalking_profile.store.info import store_info
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="stalking-profile",
+    help="Build a police force's Stalking Problem Profile from crime-record extracts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+mapping_app = typer.Typer(help="Column-mapping profiles for force exports.", no_args_is_help=True)
+app.add_typer(mapping_app, name="mapping")
+
+out = Console()
+err = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="DuckDB file or postgresql:// URL [env STALKING_PROFILE_DB; default ./stalking-profile.duckdb]"),
+]
+ForceOption = Annotated[
+    Path | None, typer.Option("--force", help="Force configuration TOML [env STALKING_PROFILE_FORCE; default West Yorkshire]")
+]
+
+
+def user_errors(func: F) -> F:
+    """Turn the package's errors (and unreadable/unwritable paths) into one message and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except StalkingProfileError as exc:
+            err.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
+            if exc.hint:
+                err.print(f"[bold]Hint:[/] {exc.hint}", highlight=False)
+            raise typer.Exit(exc.exit_code) from None
+        except OSError as exc:
+            err.print(f"[bold red]Error:[/] {exc.strerror or exc}: {exc.filename or ''}", highlight=False)
+            err.print("[bold]Hint:[/] check the path exists and that you may read and write it", highlight=False)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def _progress(path: Path, quiet: bool) -> Iterator[IngestOptions]:
+    size = path.stat().st_size if path.is_file() else 0
+    columns = (TextColumn("{task.description:<16}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True, disable=quiet or size < 5_000_000) as bar:
+        task = bar.add_task("reading", total=size or None)
+        yield IngestOptions(
+            on_bytes=lambda n: bar.advance(task, n),
+            on_stage=lambda s: bar.update(task, description=s),
+        )
+
+
+def _print_result(result: IngestResult) -> None:
+    if result.already_imported:
+        out.print(f"{result.file_name}: already imported as batch {result.batch_id}; nothing changed.")
+        return
+    out.print(
+        f"[bold]{result.file_name}[/] -> batch {result.batch_id} (mapping '{result.mapping}')\n"
+        f"  read {result.rows_read:,} = accepted {result.rows_accepted:,} + rejected {result.rows_rejected:,}\n"
+        f"  accepted {result.rows_accepted:,} = new {result.rows_new:,} + changed {result.rows_changed:,}"
+        f" + unchanged {result.rows_unchanged:,}; {result.rows_warned:,} rows with warnings",
+        highlight=False,
+    )
+    if result.ignored_columns:
+        out.print(f"  columns not used: {', '.join(result.ignored_columns)}", highlight=False)
+    for severity, column, rows, example in result.problems[:12]:
+        label = "rejected" if severity == "error" else "warning "
+        out.print(f"  {label} {rows:>7,} rows  {column}: {example}", highlight=False)
+    if result.rows_rejected:
+        where = f"{result.rejects_path} and " if result.rejects_path else ""
+        out.print(f"  rejected rows are in {where}the store's rejected_rows table (batch {result.batch_id})",
+                  highlight=False)
+
+
+@app.command("ingest")
+@user_errors
+def ingest_command(
+    files: Annotated[list[Path], typer.Argument(help="Extract files: CSV, XLSX or Parquet; each is one batch")],
+    db: DbOption = None,
+    mapping: Annotated[Path | None, typer.Option(help="Column-mapping profile TOML for a force export")] = None,
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet name [default: the first]")] = None,
+    force: ForceOption = None,
+    rejects: Annotated[
+        Path | None, typer.Option(help="CSV for rejected rows [default: ./<file>.rejects.csv]")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
+) -> None:
+    """Validate, pseudonymise and load crime extracts into the store (append-only)."""
+    profile = load_mapping(mapping) if mapping else None
+    force_cfg = load_force(str(force) if force else None)
+    with open_store(db) as store:
+        for path in files:
+            if not path.is_file():
+                raise InputFileError(f"{path} not found", "check the path; the file must exist and be readable")
+            target = rejects or Path.cwd() / f"{path.stem}.rejects.csv"
+            with _progress(path, quiet) as hooks:
+                opts = IngestOptions(profile, sheet, force_cfg, None, target, hooks.on_bytes, hooks.on_stage)
+                result = ingest(path, store, opts)
+            _print_result(result)
+
+
+@app.command("synth")
+@user_errors
+def synth_command(
+    out_path: Annotated[Path, typer.Option("--out", help="File to write: .csv or .parquet")],
+    records: Annotated[int | None, typer.Option(help="Total rows [default: the calibrated West Yorkshire size]")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same file")] = 0,
+    force: ForceOption = None,
+) -> None:
+    """Write a synthetic extract calibrated to the West Yorkshire report (synthetic people only)."""
+    from stalking_profile.synth.generator import generate, write_extract
+
+    started = time.perf_counter()
+    table = generate(records, seed, load_force(str(force) if force else None))
+    write_extract(table, out_path)
+    out.print(f"wrote {table.num_rows:,} synthetic crime records to {out_path} "
+              f"(seed {seed}, {time.perf_counter() - started:.1f} s)", highlight=False)
+
+
+def _district_table(title: str, rows: list[dict[str, Any]]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for name in ("district", "all", "domestic", "non_domestic"):
+        table.add_column(name, justify="left" if name == "district" else "right")
+    for r in rows:
+        table.add_row(r["district"], f"{r['all']:,}", f"{r['domestic']:,}", f"{r['non_domestic']:,}")
+    return table
+
+
+@app.command("demo")
+@user_errors
+def demo_command(
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder for the demo's files")] = Path("out"),
+    records: Annotated[int | None, typer.Option(help="Total rows [default: calibrated size]")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 0,
+) -> None:
+    """Synthesise West Yorkshire data, ingest it into out/demo.duckdb and summarise it."""
+    from stalking_profile.synth.generator import generate, write_extract
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    extract, db = out_dir / "demo-extract.csv", out_dir / "demo.duckdb"
+    for own in (extract, db, db.with_suffix(".duckdb.wal"), out_dir / "demo-extract.rejects.csv"):
+        own.unlink(missing_ok=True)
+    force = load_force()
+    write_extract(generate(records, seed, force), extract)
+    with open_store(str(db)) as store, _progress(extract, False) as hooks:
+        opts = IngestOptions(None, None, force, None, out_dir / "demo-extract.rejects.csv", hooks.on_bytes,
+                             hooks.on_stage)
+        result = ingest(extract, store, opts)
+        _print_result(result)
+        rows = counts_by_district(store, dt.date(2020, 10, 1), dt.date(2021, 9, 30), force).to_pylist()
+    out.print(_district_table("Stalking (8Q), 1 Oct 2020 - 30 Sep 2021 (the seed report's period)", rows))
+    out.print(f"store: {db}  extract: {extract}", highlight=False)
+
+
+@app.command("info")
+@user_errors
+def info_command(db: DbOption = None) -> None:
+    """What is in a store: batches, row counts, date range and districts."""
+    with open_store(db) as store:
+        info = store_info(store)
+    out.print(f"[bold]{info.target}[/] ({info.engine}, schema v{info.schema_version}, "
+              f"key fingerprint {info.key_fingerprint or 'none yet'})", highlight=False)
+    out.print(f"recorded dates: {info.first_recorded or '-'} to {info.last_recorded or '-'}", highlight=False)
+    out.print("rows: " + ", ".join(f"{k} {v:,}" for k, v in info.row_counts.items()), highlight=False)
+    batches = Table(title="batches", title_justify="left")
+    for name in info.batches.column_names:
+        batches.add_column(name)
+    for row in info.batches.to_pylist():
+        batches.add_row(*(f"{v:%Y-%m-%d %H:%M}" if isinstance(v, dt.datetime) else str(v) for v in row.values()))
+    out.print(batches)
+    out.print("districts: " + ", ".join(f"{r['district']} {r['crimes']:,}" for r in info.by_district.to_pylist()))
+    out.print("offences: " + ", ".join(f"{r['offence_code']} {r['crimes']:,}" for r in info.by_offence.to_pylist()))
+
+
+@mapping_app.command("list")
+@user_errors
+def mapping_list() -> None:
+    """The column-mapping profiles that ship with the tool."""
+    for m in shipped_mappings():
+        out.print(f"{m.name}: {m.description}", highlight=False)
+
+
+@mapping_app.command("show")
+@user_errors
+def mapping_show(name: Annotated[str, typer.Argument(help="Profile name, e.g. canonical")]) -> None:
+    """Print a shipped profile as TOML, to copy and adapt with --mapping."""
+    found = {m.name: m for m in shipped_mappings()}
+    if name not in found:
+        raise InputFileError(f"no mapping profile called '{name}'", f"use one of: {', '.join(found)}")
+    m = found[name]
+    out.print(f'name = "{m.name}"\ndescription = "{m.description}"\n\n[columns]', highlight=False, markup=False)
+    for canonical, sources in m.columns.items():
+        value = f'"{sources[0]}"' if len(sources) == 1 else "[" + ", ".join(f'"{s}"' for s in sources) + "]"
+        out.print(f"{canonical} = {value}", highlight=False, markup=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"stalking-profile {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version")] = False,
+) -> None:
+    """Build a police force's Stalking Problem Profile from crime-record extracts."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

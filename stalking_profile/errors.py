@@ -1,0 +1,67 @@
+"""The one exception hierarchy of stalking-profile.
+
+Every error a user can cause is a :class:`StalkingProfileError`. Its message names
+the problem and its ``hint`` says how to fix it. The CLI prints both on one line
+each and exits with code 2; nothing else in the package catches them.
+
+::
+
+    StalkingProfileError
+    ├── ConfigError            bad setting, force file or column-mapping profile
+    ├── StoreError             the store cannot be opened or is not ours
+    │   └── KeyMismatchError   import made under another pseudonymisation key
+    ├── InputFileError         a file-level problem: not found, not a table, empty,
+    │   │                      undecodable
+    │   └── MissingColumnError a required column is absent
+    └── GeographyError         the configured geography cannot be loaded
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "GeographyError",
+    "InputFileError",
+    "KeyMismatchError",
+    "MissingColumnError",
+    "StalkingProfileError",
+    "StoreError",
+]
+
+
+class StalkingProfileError(Exception):
+    """Base class: a problem the user can fix, with a hint saying how."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\nHint: {self.hint}" if self.hint else self.message
+
+
+class ConfigError(StalkingProfileError):
+    """A setting, force configuration or column-mapping profile is invalid."""
+
+
+class StoreError(StalkingProfileError):
+    """The store cannot be opened, or it was not made by this tool."""
+
+
+class KeyMismatchError(StoreError):
+    """The pseudonymisation key differs from the one the store was built with."""
+
+
+class InputFileError(StalkingProfileError):
+    """A file-level problem with an input file: nothing was imported."""
+
+
+class MissingColumnError(InputFileError):
+    """A required column is missing from an input file."""
+
+
+class GeographyError(StalkingProfileError):
+    """The configured geography cannot be loaded."""

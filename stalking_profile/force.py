@@ -1,0 +1,109 @@
+"""The force's configuration: districts, their local-authority codes and the force area.
+
+West Yorkshire ships as the default (``data/forces/west-yorkshire.toml``); another
+force writes its own file and points ``STALKING_PROFILE_FORCE`` or ``--force`` at it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from stalking_profile.errors import ConfigError
+
+__all__ = ["District", "Force", "load_force"]
+
+FORCE_ENV = "STALKING_PROFILE_FORCE"
+
+
+@dataclass(frozen=True)
+class District:
+    """One district: short code, name and local-authority (LAD) code."""
+
+    code: str
+    name: str
+    lad_code: str
+
+
+@dataclass(frozen=True)
+class Force:
+    """A force: its districts and the bounding boxes coordinates must fall in."""
+
+    name: str
+    slug: str
+    districts: tuple[District, ...]
+    bbox_wgs84: tuple[float, float, float, float]
+    bbox_bng: tuple[float, float, float, float]
+
+    @property
+    def district_codes(self) -> tuple[str, ...]:
+        return tuple(d.code for d in self.districts)
+
+    def district_aliases(self) -> dict[str, str]:
+        """Every accepted spelling of a district (code, name, LAD code), upper-cased, to its code."""
+        aliases: dict[str, str] = {}
+        for d in self.districts:
+            for alias in (d.code, d.name, d.lad_code):
+                aliases[alias.upper()] = d.code
+        return aliases
+
+
+def _bbox(raw: object, key: str, source: str) -> tuple[float, float, float, float]:
+    if not (isinstance(raw, list) and len(raw) == 4 and all(isinstance(v, int | float) for v in raw)):
+        raise ConfigError(
+            f"{source}: '{key}' must be a list of four numbers, got {raw!r}",
+            "write it as [min_x, min_y, max_x, max_y]",
+        )
+    a, b, c, d = (float(v) for v in raw)
+    return (a, b, c, d)
+
+
+def parse_force(text: str, source: str) -> Force:
+    """Parse a force TOML document."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source} is not valid TOML: {exc}", "fix the syntax error it names") from exc
+    try:
+        districts = tuple(
+            District(str(d["code"]).upper(), str(d["name"]), str(d["lad_code"]).upper())
+            for d in data["districts"]
+        )
+        name, slug = str(data["name"]), str(data["slug"])
+    except (KeyError, TypeError) as exc:
+        raise ConfigError(
+            f"{source} is missing {exc} in the force configuration",
+            "every force file needs name, slug and [[districts]] with code, name and lad_code",
+        ) from exc
+    if not districts:
+        raise ConfigError(f"{source} lists no districts", "add at least one [[districts]] table")
+    return Force(
+        name,
+        slug,
+        districts,
+        _bbox(data.get("bbox_wgs84"), "bbox_wgs84", source),
+        _bbox(data.get("bbox_bng"), "bbox_bng", source),
+    )
+
+
+@lru_cache(maxsize=8)
+def load_force(path: str | None = None) -> Force:
+    """Load the force from ``path``, ``$STALKING_PROFILE_FORCE`` or the West Yorkshire default.
+
+    Examples
+    --------
+    >>> load_force().district_codes
+    ('BD', 'CD', 'KD', 'LD', 'WD')
+    """
+    path = path or os.environ.get(FORCE_ENV)
+    if path:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"force file {p} not found", f"check the path given in --force or ${FORCE_ENV}")
+        return parse_force(p.read_text(encoding="utf-8"), str(p))
+    text = resources.files("stalking_profile").joinpath("data/forces/west-yorkshire.toml").read_text("utf-8")
+    return parse_force(text, "west-yorkshire.toml")

@@ -1,0 +1,131 @@
+"""Column-mapping profiles: map a force's export headers onto the canonical columns.
+
+A profile is a TOML file::
+
+    name = "niche-example"
+    description = "..."
+    [columns]
+    crime_ref = "Occurrence Number"          # canonical = source header
+    recorded_date = ["Reported Date", "Date Reported"]   # or alternatives
+
+Headers match case-insensitively and ignoring spaces, underscores and punctuation.
+Shipped profiles live in ``stalking_profile/data/mappings``; a user passes their own
+with ``--mapping FILE``. Without one, the first shipped profile that finds every
+required column is used (the canonical profile is tried first).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import pyarrow as pa
+
+from stalking_profile.errors import ConfigError, InputFileError, MissingColumnError
+from stalking_profile.schema.columns import CRIME_COLUMNS, REQUIRED_COLUMNS
+
+__all__ = ["ColumnMapping", "apply_mapping", "choose_mapping", "load_mapping", "shipped_mappings"]
+
+_CANONICAL = {c.name for c in CRIME_COLUMNS}
+
+
+def _norm(header: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", header.lower())
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """A named mapping: canonical column -> accepted source headers."""
+
+    name: str
+    description: str
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def resolve(self, headers: list[str]) -> dict[str, str]:
+        """Canonical name -> the header in ``headers`` that supplies it."""
+        by_norm: dict[str, str] = {}
+        for h in headers:
+            by_norm.setdefault(_norm(h), h)
+        found: dict[str, str] = {}
+        for canonical, sources in self.columns.items():
+            for source in sources:
+                if _norm(source) in by_norm:
+                    found[canonical] = by_norm[_norm(source)]
+                    break
+        return found
+
+    def missing(self, headers: list[str]) -> list[str]:
+        found = self.resolve(headers)
+        return [c for c in REQUIRED_COLUMNS if c not in found]
+
+
+def parse_mapping(text: str, source: str) -> ColumnMapping:
+    """Parse a mapping profile; unknown canonical names are a configuration error."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"mapping {source} is not valid TOML: {exc}", "fix the syntax error it names") from exc
+    raw = data.get("columns")
+    if not isinstance(raw, dict) or not raw:
+        raise ConfigError(f"mapping {source} has no [columns] table", "add [columns] with canonical = \"Your header\"")
+    columns: dict[str, tuple[str, ...]] = {}
+    for canonical, value in raw.items():
+        if canonical not in _CANONICAL:
+            raise ConfigError(
+                f"mapping {source} maps unknown column '{canonical}'",
+                f"use canonical names: {', '.join(sorted(_CANONICAL))}",
+            )
+        sources = (value,) if isinstance(value, str) else tuple(str(v) for v in value)
+        columns[canonical] = sources
+    return ColumnMapping(str(data.get("name", Path(source).stem)), str(data.get("description", "")), columns)
+
+
+def load_mapping(path: Path) -> ColumnMapping:
+    """Read a user's mapping profile."""
+    if not path.is_file():
+        raise ConfigError(f"mapping file {path} not found", "check the path given to --mapping")
+    return parse_mapping(path.read_text(encoding="utf-8"), str(path))
+
+
+def shipped_mappings() -> list[ColumnMapping]:
+    """The profiles that ship with the package, canonical first."""
+    folder = resources.files("stalking_profile").joinpath("data/mappings")
+    entries = sorted((e for e in folder.iterdir() if e.name.endswith(".toml")), key=lambda e: e.name)
+    profiles = [parse_mapping(e.read_text("utf-8"), e.name) for e in entries]
+    return sorted(profiles, key=lambda m: m.name != "canonical")
+
+
+def choose_mapping(headers: list[str], mapping: ColumnMapping | None, file_name: str) -> ColumnMapping:
+    """The given mapping, or the first shipped one that finds every required column."""
+    candidates = [mapping] if mapping is not None else shipped_mappings()
+    for candidate in candidates:
+        if not candidate.missing(headers):
+            return candidate
+    best = candidates[0]
+    missing = best.missing(headers)
+    shown = ", ".join(repr(h) for h in headers[:25]) + (" ..." if len(headers) > 25 else "")
+    raise MissingColumnError(
+        f"{file_name} has no column for required {', '.join(missing)} "
+        f"(mapping '{best.name}'; columns found: {shown})",
+        "rename the column in the extract, or pass --mapping FILE mapping your headers onto the canonical "
+        "names (`stalking-profile mapping show canonical` prints a template)",
+    )
+
+
+def apply_mapping(table: pa.Table, mapping: ColumnMapping, file_name: str) -> tuple[pa.Table, list[str]]:
+    """Rename and select the mapped columns; returns the table and the source columns ignored."""
+    headers = table.column_names
+    duplicated = sorted({h for h in headers if headers.count(h) > 1})
+    if duplicated:
+        raise InputFileError(
+            f"{file_name} has duplicated column names: {', '.join(duplicated)}",
+            "give every column a distinct name in the header",
+        )
+    found = mapping.resolve(headers)
+    used = set(found.values())
+    arrays = [table.column(found[c.name]) for c in CRIME_COLUMNS if c.name in found]
+    names = [c.name for c in CRIME_COLUMNS if c.name in found]
+    return pa.table(arrays, names=names), [h for h in headers if h not in used]

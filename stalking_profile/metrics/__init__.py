@@ -1,0 +1,1 @@
+"""Analyses: pure functions (store, period, filters) -> named tables, written in Ibis."""

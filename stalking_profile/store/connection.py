@@ -1,0 +1,116 @@
+"""Open the store: a DuckDB file (the embedded default) or a PostgreSQL URL.
+
+``--db`` / ``$STALKING_PROFILE_DB`` name it; the default is ``./stalking-profile.duckdb``.
+Opening runs pending migrations. Everything above this module sees an Ibis backend,
+so analyses are written once for both engines.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import ibis
+from ibis.backends.sql import SQLBackend
+
+from stalking_profile.errors import StoreError
+from stalking_profile.store import tables
+from stalking_profile.store.migrations import current_crimes_expr, migrate
+
+__all__ = ["DB_ENV", "DEFAULT_DB", "Store", "open_store", "resolve_target"]
+
+DB_ENV = "STALKING_PROFILE_DB"
+DEFAULT_DB = "stalking-profile.duckdb"
+
+Engine = Literal["duckdb", "postgres"]
+
+
+@dataclass
+class Store:
+    """An open store: the Ibis backend, which engine it is and where it lives."""
+
+    con: SQLBackend
+    engine: Engine
+    target: str
+    schema_version: int
+
+    def table(self, name: str) -> ibis.Table:
+        return self.con.table(name)
+
+    def current_crimes(self, as_of: int | None = None) -> ibis.Table:
+        """Latest version of every crime, or as it stood after batch ``as_of``."""
+        return current_crimes_expr(self.table(tables.CRIMES), as_of)
+
+    def meta(self, key: str) -> str | None:
+        t = self.table(tables.META)
+        rows = t.filter(t.key == key).value.to_pyarrow().to_pylist()
+        return str(rows[0]) if rows else None
+
+    def last_batch_id(self) -> int | None:
+        value = self.table(tables.BATCHES).batch_id.max().to_pyarrow().as_py()
+        return None if value is None else int(value)
+
+    def close(self) -> None:
+        self.con.disconnect()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def resolve_target(target: str | None) -> str:
+    """The store named by ``--db``, else ``$STALKING_PROFILE_DB``, else the default file."""
+    return target or os.environ.get(DB_ENV) or DEFAULT_DB
+
+
+def _is_postgres(target: str) -> bool:
+    return target.startswith(("postgresql://", "postgres://"))
+
+
+def _open_duckdb(path: Path) -> SQLBackend:
+    if path.exists() and path.is_dir():
+        raise StoreError(f"{path} is a folder, not a store file", "give --db a file name such as profile.duckdb")
+    if not path.parent.exists():
+        raise StoreError(f"folder {path.parent} does not exist", "create it first or give --db another path")
+    if path.exists():
+        with path.open("rb") as f:
+            head = f.read(16)
+        if len(head) >= 12 and head[8:12] != b"DUCK":
+            raise StoreError(f"{path} is not a DuckDB store", "give --db a .duckdb file made by stalking-profile")
+    try:
+        return ibis.duckdb.connect(str(path))
+    except Exception as exc:  # duckdb.IOException and friends
+        message = str(exc).splitlines()[0]
+        if "lock" in message.lower():
+            raise StoreError(f"{path} is in use by another process", "wait for it to finish, then try again") from exc
+        raise StoreError(f"cannot open {path}: {message}", "check the path and its permissions") from exc
+
+
+def _open_postgres(url: str) -> SQLBackend:
+    try:
+        return ibis.connect(url.replace("postgres://", "postgresql://", 1))
+    except Exception as exc:  # psycopg.OperationalError and friends
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        safe = url.split("@")[-1]
+        raise StoreError(
+            f"cannot connect to PostgreSQL at {safe}: {message}",
+            "check that the server is running and the URL's user, password and database are right",
+        ) from exc
+
+
+def open_store(target: str | None = None) -> Store:
+    """Open (creating and migrating if needed) the store named by ``target``."""
+    resolved = resolve_target(target)
+    engine: Engine = "postgres" if _is_postgres(resolved) else "duckdb"
+    con = _open_postgres(resolved) if engine == "postgres" else _open_duckdb(Path(resolved))
+    existing = set(con.list_tables())
+    if existing and tables.MIGRATIONS not in existing and tables.CRIMES not in existing and engine == "duckdb":
+        con.disconnect()
+        raise StoreError(f"{resolved} holds tables that stalking-profile did not make",
+                         "give --db a new file or one made by stalking-profile")
+    version = migrate(con)
+    return Store(con, engine, resolved, version)

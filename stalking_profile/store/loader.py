@@ -1,0 +1,174 @@
+"""Write one import batch to the store in a single transaction: all of it or none of it.
+
+Ibis has no multi-statement transactions, so this module (and only this one) talks to
+the engine's own connection: DuckDB's, or psycopg's for PostgreSQL. Each part of the
+batch is first *staged* (DuckDB: the Arrow table is registered in place; PostgreSQL:
+``COPY`` into a temporary table), then one set of SQL statements, the same on both
+engines, moves it into the append-only tables with the new batch id. The ``batches``
+row is written last, in the same transaction, so a killed import leaves no trace.
+
+Versioning: a staged record whose ``record_hash`` equals the current version of its
+crime_ref is *unchanged* and not written again; otherwise it is *new* or *changed*.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from stalking_profile.errors import KeyMismatchError
+from stalking_profile.store import tables
+from stalking_profile.store.connection import Store
+
+__all__ = ["BatchPayload", "BatchWrite", "write_batch"]
+
+KEY_FINGERPRINT = "key_fingerprint"
+
+
+@dataclass(frozen=True)
+class BatchPayload:
+    """Everything one import writes; every table lacks only ``batch_id``."""
+
+    batch: pa.Table  # one row: the batches columns except batch_id and the new/changed/unchanged counts
+    crimes: pa.Table
+    issues: pa.Table
+    rejected: pa.Table
+    tokens: pa.Table
+    key_fingerprint: str
+
+
+@dataclass(frozen=True)
+class BatchWrite:
+    """What the write did."""
+
+    batch_id: int
+    rows_new: int
+    rows_changed: int
+    rows_unchanged: int
+
+
+class _Tx(Protocol):
+    def execute(self, sql: str) -> list[tuple[Any, ...]]: ...
+
+    def stage(self, name: str, like: str, data: pa.Table) -> None: ...
+
+
+class _DuckTx:
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+        self._staged: list[str] = []
+
+    def execute(self, sql: str) -> list[tuple[Any, ...]]:
+        cur = self._raw.execute(sql)
+        try:
+            return list(cur.fetchall())
+        except Exception:  # statements without a result set
+            return []
+
+    def stage(self, name: str, like: str, data: pa.Table) -> None:
+        self._raw.register(name, data)
+        self._staged.append(name)
+
+    def unstage(self) -> None:
+        for name in self._staged:
+            self._raw.unregister(name)
+
+
+class _PgTx:
+    def __init__(self, cur: Any) -> None:
+        self._cur = cur
+
+    def execute(self, sql: str) -> list[tuple[Any, ...]]:
+        self._cur.execute(sql)
+        return list(self._cur.fetchall()) if self._cur.description else []
+
+    def stage(self, name: str, like: str, data: pa.Table) -> None:
+        cols = ", ".join(data.column_names)
+        self._cur.execute(f"CREATE TEMP TABLE {name} ON COMMIT DROP AS SELECT {cols} FROM {like} WHERE false")
+        if data.num_rows == 0:
+            return
+        buf = io.BytesIO()
+        pacsv.write_csv(data, buf, pacsv.WriteOptions(include_header=True, quoting_style="needed"))
+        with self._cur.copy(f"COPY {name} ({cols}) FROM STDIN (FORMAT csv, HEADER true)") as copy:
+            copy.write(buf.getvalue())
+
+
+@contextmanager
+def _transaction(store: Store) -> Iterator[_Tx]:
+    raw = store.con.con
+    if store.engine == "duckdb":
+        tx = _DuckTx(raw)
+        raw.begin()
+        try:
+            yield tx
+            raw.commit()
+        except BaseException:
+            raw.rollback()
+            raise
+        finally:
+            tx.unstage()
+    else:
+        with raw.transaction(), raw.cursor() as cur:
+            yield _PgTx(cur)
+
+
+def _check_key(tx: _Tx, fingerprint: str) -> None:
+    rows = tx.execute(f"SELECT value FROM {tables.META} WHERE key = '{KEY_FINGERPRINT}'")
+    if not rows:
+        tx.execute(f"INSERT INTO {tables.META} (key, value) VALUES ('{KEY_FINGERPRINT}', '{fingerprint}')")
+    elif rows[0][0] != fingerprint:
+        raise KeyMismatchError(
+            f"this store was built with another pseudonymisation key (fingerprint {rows[0][0]}, "
+            f"this key {fingerprint}); importing would split every person in two",
+            "set STALKING_PROFILE_KEY or STALKING_PROFILE_KEY_FILE to the key the store was built with",
+        )
+
+
+def _move(tx: _Tx, stage: str, target: str, columns: list[str], batch_id: int, where: str = "") -> None:
+    cols = ", ".join(columns)
+    tx.execute(f"INSERT INTO {target} (batch_id, {cols}) SELECT {batch_id}, {cols} FROM {stage} {where}")
+
+
+def write_batch(store: Store, payload: BatchPayload) -> BatchWrite:
+    """Write ``payload`` as a new batch in one transaction and return its id and counts."""
+    with _transaction(store) as tx:
+        if store.engine == "postgres":
+            tx.execute(f"LOCK TABLE {tables.BATCHES} IN EXCLUSIVE MODE")
+        _check_key(tx, payload.key_fingerprint)
+        batch_id = int(tx.execute(f"SELECT COALESCE(MAX(batch_id), 0) + 1 FROM {tables.BATCHES}")[0][0])
+        parts = (
+            ("_sp_stage_crimes", tables.CRIMES, payload.crimes),
+            ("_sp_stage_tokens", tables.LINKAGE_TOKENS, payload.tokens),
+            ("_sp_stage_issues", tables.ROW_ISSUES, payload.issues),
+            ("_sp_stage_rejected", tables.REJECTED_ROWS, payload.rejected),
+        )
+        for stage, target, data in parts:
+            tx.stage(stage, target, data)
+        tx.execute(
+            "CREATE TEMP TABLE _sp_changed AS SELECT s.crime_ref, c.crime_ref IS NOT NULL AS existed "
+            f"FROM _sp_stage_crimes s LEFT JOIN {tables.CURRENT_CRIMES} c ON c.crime_ref = s.crime_ref "
+            "WHERE c.crime_ref IS NULL OR c.record_hash <> s.record_hash"
+        )
+        total, changed = tx.execute(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN existed THEN 1 ELSE 0 END), 0) FROM _sp_changed"
+        )[0]
+        in_changed = "WHERE crime_ref IN (SELECT crime_ref FROM _sp_changed)"
+        _move(tx, "_sp_stage_crimes", tables.CRIMES, payload.crimes.column_names, batch_id, in_changed)
+        _move(tx, "_sp_stage_tokens", tables.LINKAGE_TOKENS, payload.tokens.column_names, batch_id, in_changed)
+        _move(tx, "_sp_stage_issues", tables.ROW_ISSUES, payload.issues.column_names, batch_id)
+        _move(tx, "_sp_stage_rejected", tables.REJECTED_ROWS, payload.rejected.column_names, batch_id)
+        counts = {"rows_new": int(total) - int(changed), "rows_changed": int(changed),
+                  "rows_unchanged": payload.crimes.num_rows - int(total)}
+        batch = payload.batch
+        for name, value in counts.items():
+            batch = batch.append_column(name, pa.array([value], pa.int64()))
+        tx.stage("_sp_stage_batch", tables.BATCHES, batch)
+        _move(tx, "_sp_stage_batch", tables.BATCHES, batch.column_names, batch_id)
+        tx.execute("DROP TABLE _sp_changed")
+    return BatchWrite(batch_id, counts["rows_new"], counts["rows_changed"], counts["rows_unchanged"])

@@ -1,0 +1,68 @@
+"""Versioned, ordered schema migrations, recorded in ``schema_migrations``.
+
+Each migration is a function of the Ibis backend; DDL is written through Ibis
+(``create_table`` from the schemas in :mod:`tables`, views from Ibis expressions),
+so the same steps run on DuckDB and PostgreSQL. Add a step; never edit a released one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import ibis
+import pyarrow as pa
+from ibis.backends.sql import SQLBackend
+
+from stalking_profile.store import tables
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "current_crimes_expr", "migrate"]
+
+
+def current_crimes_expr(crimes: ibis.Table, as_of: int | None = None) -> ibis.Table:
+    """The latest version of each crime_ref (optionally as it stood after batch ``as_of``)."""
+    if as_of is not None:
+        crimes = crimes.filter(crimes.batch_id <= as_of)
+    window = ibis.window(group_by=crimes.crime_ref, order_by=ibis.desc(crimes.batch_id))
+    ranked = crimes.mutate(_version_rank=ibis.row_number().over(window))
+    return ranked.filter(ranked._version_rank == 0).drop("_version_rank")
+
+
+def _initial(con: SQLBackend) -> None:
+    for name in (tables.META, tables.BATCHES, tables.CRIMES, tables.ROW_ISSUES, tables.REJECTED_ROWS,
+                 tables.LINKAGE_TOKENS):
+        con.create_table(name, schema=tables.SCHEMAS[name])
+    con.create_view(tables.CURRENT_CRIMES, current_crimes_expr(con.table(tables.CRIMES)))
+
+
+Migration = tuple[int, str, Callable[[SQLBackend], None]]
+
+MIGRATIONS: tuple[Migration, ...] = (
+    (1, "batches, crimes, issues, rejects, linkage tokens, current_crimes view", _initial),
+)
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def _applied(con: SQLBackend) -> int:
+    if tables.MIGRATIONS not in con.list_tables():
+        con.create_table(tables.MIGRATIONS, schema=tables.SCHEMAS[tables.MIGRATIONS])
+        return 0
+    t = con.table(tables.MIGRATIONS)
+    value = t.version.max().execute()
+    return int(value) if value is not None and value == value else 0
+
+
+def migrate(con: SQLBackend) -> int:
+    """Apply every migration not yet applied; returns the schema version."""
+    version = _applied(con)
+    for number, description, step in MIGRATIONS:
+        if number <= version:
+            continue
+        step(con)
+        record = pa.table(
+            {"version": [number], "description": [description], "applied_at": [dt.datetime.now(dt.UTC).replace(tzinfo=None)]},
+            schema=pa.schema([("version", pa.int64()), ("description", pa.string()), ("applied_at", pa.timestamp("us"))]),
+        )
+        con.insert(tables.MIGRATIONS, record)
+        version = number
+    return version

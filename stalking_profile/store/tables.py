@@ -1,0 +1,97 @@
+"""Table names and Ibis schemas of the store: the only place they are spelled out."""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.datatypes as dt
+from ibis.expr.schema import Schema
+
+from stalking_profile.schema.columns import CRIME_COLUMNS
+
+__all__ = [
+    "BATCHES",
+    "CRIMES",
+    "CURRENT_CRIMES",
+    "LINKAGE_TOKENS",
+    "META",
+    "MIGRATIONS",
+    "REJECTED_ROWS",
+    "ROW_ISSUES",
+    "SCHEMAS",
+    "crime_schema",
+]
+
+MIGRATIONS = "schema_migrations"
+META = "meta"
+BATCHES = "batches"
+CRIMES = "crimes"
+ROW_ISSUES = "row_issues"
+REJECTED_ROWS = "rejected_rows"
+LINKAGE_TOKENS = "linkage_tokens"
+CURRENT_CRIMES = "current_crimes"
+
+_KIND_TYPES: dict[str, dt.DataType] = {
+    "text": dt.string,
+    "code": dt.string,
+    "enum": dt.string,
+    "person": dt.string,
+    "date": dt.date,
+    "bool": dt.boolean,
+    "int": dt.int32,
+    "float": dt.float64,
+}
+
+
+def crime_schema() -> Schema:
+    """Stored crime record: batch, source row, content hash, then the canonical columns."""
+    fields: dict[str, dt.DataType] = {"batch_id": dt.int64, "row_number": dt.int64, "record_hash": dt.string}
+    for col in CRIME_COLUMNS:
+        if col.stored:
+            fields[col.name] = _KIND_TYPES[col.kind]
+    fields["outcome_type"] = dt.string
+    return ibis.schema(fields)
+
+
+SCHEMAS: dict[str, Schema] = {
+    MIGRATIONS: ibis.schema({"version": "int64", "description": "string", "applied_at": "timestamp"}),
+    META: ibis.schema({"key": "string", "value": "string"}),
+    BATCHES: ibis.schema(
+        {
+            "batch_id": "int64",
+            "source_kind": "string",
+            "file_name": "string",
+            "file_sha256": "string",
+            "file_format": "string",
+            "encoding": "string",
+            "mapping": "string",
+            "key_fingerprint": "string",
+            "tool_version": "string",
+            "started_at": "timestamp",
+            "finished_at": "timestamp",
+            "rows_read": "int64",
+            "rows_accepted": "int64",
+            "rows_rejected": "int64",
+            "rows_new": "int64",
+            "rows_changed": "int64",
+            "rows_unchanged": "int64",
+            "rows_warned": "int64",
+        }
+    ),
+    CRIMES: crime_schema(),
+    ROW_ISSUES: ibis.schema(
+        {
+            "batch_id": "int64",
+            "row_number": "int64",
+            "crime_ref": "string",
+            "column_name": "string",
+            "severity": "string",
+            "reason": "string",
+        }
+    ),
+    REJECTED_ROWS: ibis.schema(
+        {"batch_id": "int64", "row_number": "int64", "crime_ref": "string", "reasons": "string", "raw_json": "string"}
+    ),
+    LINKAGE_TOKENS: ibis.schema(
+        {"batch_id": "int64", "crime_ref": "string", "role": "string", "token_type": "string", "token": "string"}
+    ),
+}

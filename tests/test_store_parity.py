@@ -1,0 +1,82 @@
+"""The same imports give the same store on DuckDB and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from stalking_profile.force import load_force
+from stalking_profile.ingest.pipeline import IngestOptions, ingest
+from stalking_profile.metrics.counts import counts_by_district
+from stalking_profile.store import tables
+from stalking_profile.store.connection import Store, open_store
+from stalking_profile.store.info import store_info
+from tests.conftest import pg_url, rows_of, write_csv
+
+FIRST = rows_of(
+    {"victim_name": "Ada Example", "victim_dob": "1990-01-02", "mo_text": 'texts, "calls",\nand a new line'},
+    {"district": "LD", "domestic_flag": "N", "outcome": "18: INVESTIGATION COMPLETE NO SUSPECT IDENTIFIED"},
+    {"district": "XX"},
+    {"recorded_date": "2020-10-01", "latitude": "53.79", "longitude": "-1.75", "victim_age": "27"},
+    {"offence_code": "8L", "relationship": "ex partner", "arrest_made": "Y", "arrest_date": "06/03/2021"},
+)
+SECOND = rows_of({}, {"district": "LD", "domestic_flag": "N", "outcome": "14: VICTIM DECLINES"}, {}, {}, {}, {})
+
+
+def _snapshot(store: Store) -> dict[str, list[dict[str, object]]]:
+    current = store.current_crimes().order_by("crime_ref").to_pyarrow()
+    issues = store.table(tables.ROW_ISSUES).order_by(["batch_id", "row_number", "column_name"]).to_pyarrow()
+    batches = store.table(tables.BATCHES).drop("started_at", "finished_at", "tool_version").order_by("batch_id")
+    tokens = store.table(tables.LINKAGE_TOKENS).order_by(["crime_ref", "role", "token_type"]).to_pyarrow()
+    return {
+        "current": current.to_pylist(),
+        "issues": issues.to_pylist(),
+        "batches": batches.to_pyarrow().to_pylist(),
+        "tokens": tokens.to_pylist(),
+        "as_of_1": store.current_crimes(as_of=1).order_by("crime_ref").to_pyarrow().to_pylist(),
+    }
+
+
+def _load(store: Store, tmp_path: Path) -> None:
+    opts = IngestOptions(force=load_force(), today=dt.date(2022, 2, 15))
+    ingest(write_csv(tmp_path / "first.csv", FIRST), store, opts)
+    ingest(write_csv(tmp_path / "second.csv", SECOND), store, opts)
+    assert ingest(tmp_path / "second.csv", store, opts).already_imported
+
+
+def test_store_round_trip(any_store: Store, tmp_path: Path) -> None:
+    _load(any_store, tmp_path)
+    snap = _snapshot(any_store)
+    assert [b["rows_new"] for b in snap["batches"]] == [4, 2]
+    assert [b["rows_changed"] for b in snap["batches"]] == [0, 4]
+    assert [r["crime_ref"] for r in snap["current"]] == ["C1", "C2", "C3", "C4", "C5", "C6"]
+    assert snap["as_of_1"][0]["mo_text"] == 'texts, "calls",\nand a new line'
+    info = store_info(any_store)
+    assert info.row_counts["crimes"] == 4 + 2 + 4 and info.row_counts["current_crimes"] == 6
+    counts = counts_by_district(any_store, dt.date(2021, 1, 1),
+                                dt.date(2021, 12, 31), load_force())
+    assert counts.to_pylist()[-1] == {"district": "Force", "all": 6, "domestic": 5, "non_domestic": 1}
+
+
+def test_duckdb_and_postgres_give_identical_stores(tmp_path: Path) -> None:
+    url = pg_url()
+    if not url:
+        pytest.skip("PostgreSQL parity: set STALKING_PROFILE_TEST_PG to a test database URL (.ci/run does)")
+    from tests.conftest import _reset_postgres
+
+    _reset_postgres(url)
+    snaps = []
+    for target in (str(tmp_path / "p.duckdb"), url):
+        with open_store(target) as store:
+            _load(store, tmp_path)
+            snaps.append(_snapshot(store))
+    for name in snaps[0]:
+        assert _normalise(snaps[0][name]) == _normalise(snaps[1][name]), name
+
+
+def _normalise(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Dates and timestamps come back as the same Python types; floats compare exactly."""
+    return pa.Table.from_pylist(rows).to_pylist() if rows else rows
