@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -41,17 +42,20 @@ app = typer.Typer(
 mapping_app = typer.Typer(help="Column-mapping profiles for force exports.", no_args_is_help=True)
 app.add_typer(mapping_app, name="mapping")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="DuckDB file or postgresql:// URL [env STALKING_PROFILE_DB; default ./stalking-profile.duckdb]"),
+    typer.Option(
+        "--db", help="DuckDB file or postgresql:// URL [env STALKING_PROFILE_DB; default ./stalking-profile.duckdb]"
+    ),
 ]
 ForceOption = Annotated[
-    Path | None, typer.Option("--force", help="Force configuration TOML [env STALKING_PROFILE_FORCE; default West Yorkshire]")
+    Path | None,
+    typer.Option("--force", help="Force configuration TOML [env STALKING_PROFILE_FORCE; default West Yorkshire]"),
 ]
 
 
@@ -63,9 +67,9 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except StalkingProfileError as exc:
-            err.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
+            err.print(f"[bold red]Error:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
             if exc.hint:
-                err.print(f"[bold]Hint:[/] {exc.hint}", highlight=False)
+                err.print(f"[bold]Hint:[/] {escape(exc.hint)}", highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except OSError as exc:
             err.print(f"[bold red]Error:[/] {exc.strerror or exc}: {exc.filename or ''}", highlight=False)
@@ -92,21 +96,21 @@ def _print_result(result: IngestResult) -> None:
         out.print(f"{result.file_name}: already imported as batch {result.batch_id}; nothing changed.")
         return
     out.print(
-        f"[bold]{result.file_name}[/] -> batch {result.batch_id} (mapping '{result.mapping}')\n"
+        f"[bold]{escape(result.file_name)}[/] -> batch {result.batch_id} (mapping '{escape(result.mapping)}')\n"
         f"  read {result.rows_read:,} = accepted {result.rows_accepted:,} + rejected {result.rows_rejected:,}\n"
         f"  accepted {result.rows_accepted:,} = new {result.rows_new:,} + changed {result.rows_changed:,}"
         f" + unchanged {result.rows_unchanged:,}; {result.rows_warned:,} rows with warnings",
         highlight=False,
     )
     if result.ignored_columns:
-        out.print(f"  columns not used: {', '.join(result.ignored_columns)}", highlight=False)
+        out.print(f"  columns not used: {', '.join(result.ignored_columns)}", highlight=False, markup=False)
     for severity, column, rows, example in result.problems[:12]:
         label = "rejected" if severity == "error" else "warning "
-        out.print(f"  {label} {rows:>7,} rows  {column}: {example}", highlight=False)
+        out.print(f"  {label} {rows:>7,} rows  {column}: {example}", highlight=False, markup=False)
     if result.rows_rejected:
         where = f"{result.rejects_path} and " if result.rejects_path else ""
         out.print(f"  rejected rows are in {where}the store's rejected_rows table (batch {result.batch_id})",
-                  highlight=False)
+                  highlight=False, markup=False)
 
 
 @app.command("ingest")
@@ -140,7 +144,7 @@ def ingest_command(
 @user_errors
 def synth_command(
     out_path: Annotated[Path, typer.Option("--out", help="File to write: .csv or .parquet")],
-    records: Annotated[int | None, typer.Option(help="Total rows [default: the calibrated West Yorkshire size]")] = None,
+    records: Annotated[int | None, typer.Option(help="Total rows [default: calibrated West Yorkshire size]")] = None,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same file")] = 0,
     force: ForceOption = None,
 ) -> None:
@@ -195,7 +199,7 @@ def info_command(db: DbOption = None) -> None:
     """What is in a store: batches, row counts, date range and districts."""
     with open_store(db) as store:
         info = store_info(store)
-    out.print(f"[bold]{info.target}[/] ({info.engine}, schema v{info.schema_version}, "
+    out.print(f"[bold]{escape(info.target)}[/] ({info.engine}, schema v{info.schema_version}, "
               f"key fingerprint {info.key_fingerprint or 'none yet'})", highlight=False)
     out.print(f"recorded dates: {info.first_recorded or '-'} to {info.last_recorded or '-'}", highlight=False)
     out.print("rows: " + ", ".join(f"{k} {v:,}" for k, v in info.row_counts.items()), highlight=False)
@@ -239,7 +243,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version")
+    ] = False,
 ) -> None:
     """Build a police force's Stalking Problem Profile from crime-record extracts."""
 

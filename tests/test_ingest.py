@@ -264,7 +264,8 @@ def test_user_mapping_file(tmp_path: Path, store: Store, options: IngestOptions)
     (tmp_path / "m.toml").write_text(
         'name = "mine"\n[columns]\ncrime_ref = "Ref"\nrecorded_date = "When"\noffence_code = "Code"\n'
         'district = "Area"\ndomestic_flag = "DA"\n')
-    path = write_csv(tmp_path / "mine.csv", [{"Ref": "R1", "When": "2021-05-01", "Code": "8L", "Area": "KD", "DA": "0"}])
+    row = {"Ref": "R1", "When": "2021-05-01", "Code": "8L", "Area": "KD", "DA": "0"}
+    path = write_csv(tmp_path / "mine.csv", [row])
     opts = dataclasses.replace(options, mapping=load_mapping(tmp_path / "m.toml"))
     assert ingest(path, store, opts).rows_accepted == 1
 
@@ -287,4 +288,4 @@ def test_pipeline_accounting_holds_on_a_mixed_file(tmp_path: Path, store: Store,
     assert result.rows_accepted == result.rows_new + result.rows_changed + result.rows_unchanged == 3
     batch = store.table(tables.BATCHES).to_pyarrow().to_pylist()[0]
     assert (batch["rows_read"], batch["rows_accepted"], batch["rows_rejected"], batch["rows_warned"]) == (6, 3, 3, 1)
-    assert pipeline.SOURCE_KIND == batch["source_kind"]
+    assert batch["source_kind"] == pipeline.SOURCE_KIND

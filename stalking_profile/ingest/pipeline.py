@@ -150,7 +150,7 @@ def _rejected_rows(mapped: pa.Table, persons: dict[str, pa.Array], rows: pa.Arra
         by_row.setdefault(r, []).append(reason)
     records = []
     sub = {c: pc.take(persons[c] if c in persons else mapped.column(c), idx).to_pylist() for c in kept}
-    for i, r in enumerate(pc.take(rows, idx).to_pylist()):
+    for i in range(len(idx)):
         records.append(json.dumps({c: sub[c][i] for c in kept}, ensure_ascii=False))
     row_numbers = pc.take(rows, idx)
     refs = pc.take(parse.blank_to_null(mapped.column("crime_ref").combine_chunks()), idx)

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from stalking_profile.errors import ConfigError
 
-__all__ = ["PseudonymKey", "TOKEN_SCHEMA", "default_key_path", "linkage_tokens", "load_key"]
+__all__ = ["TOKEN_SCHEMA", "PseudonymKey", "default_key_path", "linkage_tokens", "load_key"]
 
 KEY_ENV = "STALKING_PROFILE_KEY"
 KEY_FILE_ENV = "STALKING_PROFILE_KEY_FILE"

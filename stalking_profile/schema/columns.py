@@ -13,12 +13,12 @@ from typing import Literal
 
 __all__ = [
     "CRIME_COLUMNS",
-    "Column",
-    "ColumnKind",
     "LINKAGE_COLUMNS",
     "PERSON_ID_COLUMNS",
     "REQUIRED_COLUMNS",
     "STORED_CRIME_COLUMNS",
+    "Column",
+    "ColumnKind",
     "column",
 ]
 
@@ -105,7 +105,7 @@ REQUIRED_COLUMNS = tuple(c.name for c in CRIME_COLUMNS if c.required)
 PERSON_ID_COLUMNS = tuple(c.name for c in CRIME_COLUMNS if c.kind == "person")
 LINKAGE_COLUMNS = tuple(c.name for c in CRIME_COLUMNS if c.kind == "pii")
 #: Columns of the stored record, in order; ``outcome_type`` is derived from ``outcome``.
-STORED_CRIME_COLUMNS = tuple(c.name for c in CRIME_COLUMNS if c.stored) + ("outcome_type",)
+STORED_CRIME_COLUMNS = (*tuple(c.name for c in CRIME_COLUMNS if c.stored), "outcome_type")
 
 
 def column(name: str) -> Column:

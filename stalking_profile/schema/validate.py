@@ -118,7 +118,8 @@ def _check_value(col: Column, raw: pa.Array, parsed: parse.Parsed, issues: Issue
         return
     if col.kind == "enum":
         allowed = ", ".join(col.values)
-        issues.add(parsed.bad, col.name, "warning", _quoted(raw, f"{col.name} ", f" not recognised (use {allowed}); blanked"))
+        text = _quoted(raw, f"{col.name} ", f" not recognised (use {allowed}); blanked")
+        issues.add(parsed.bad, col.name, "warning", text)
         return
     how = _HOW.get("outcome" if col.name == "outcome" else col.kind, "")
     severity = "error" if (col.strict or col.required) else "warning"

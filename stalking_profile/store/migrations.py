@@ -59,9 +59,10 @@ def migrate(con: SQLBackend) -> int:
         if number <= version:
             continue
         step(con)
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         record = pa.table(
-            {"version": [number], "description": [description], "applied_at": [dt.datetime.now(dt.UTC).replace(tzinfo=None)]},
-            schema=pa.schema([("version", pa.int64()), ("description", pa.string()), ("applied_at", pa.timestamp("us"))]),
+            {"version": [number], "description": [description], "applied_at": [now]},
+            schema=tables.SCHEMAS[tables.MIGRATIONS].to_pyarrow(),
         )
         con.insert(tables.MIGRATIONS, record)
         version = number

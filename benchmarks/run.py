@@ -1,0 +1,113 @@
+"""`make bench`: synth and ingest throughput at 100k and 1M records, with peak memory.
+
+Each measurement runs in its own process so that its peak memory (max RSS) is its own.
+Writes a JSON of figures (and the targets they are held to) and prints a table.
+Targets (issue 2): ingest >= 250,000 rows/s with full validation (1M rows < 4 s), synth of
+1M rows < 10 s, peak memory < 2 GB at 1M rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SIZES = (100_000, 1_000_000)
+TARGETS = {"ingest_rows_per_s": 250_000, "synth_1m_s": 10.0, "peak_rss_mb_1m": 2048}
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_synth(records: int, out: Path) -> dict[str, float]:
+    from stalking_profile.synth.generator import generate, write_extract
+
+    t0 = time.perf_counter()
+    table = generate(records, seed=1)
+    t1 = time.perf_counter()
+    write_extract(table, out)
+    t2 = time.perf_counter()
+    return {"generate_s": t1 - t0, "write_csv_s": t2 - t1, "rows": table.num_rows, "peak_rss_mb": _peak_mb(),
+            "file_mb": out.stat().st_size / 1e6}
+
+
+def measure_ingest(path: Path, db: Path) -> dict[str, float]:
+    from stalking_profile.ingest.pipeline import ingest
+    from stalking_profile.store.connection import open_store
+
+    stages: dict[str, float] = {}
+    last = [time.perf_counter(), "start"]
+
+    def on_stage(name: str) -> None:
+        now = time.perf_counter()
+        stages[str(last[1])] = now - float(last[0])
+        last[:] = [now, name]
+
+    from stalking_profile.ingest.pipeline import IngestOptions
+
+    with open_store(str(db)) as store:
+        t0 = time.perf_counter()
+        result = ingest(path, store, IngestOptions(on_stage=on_stage))
+        elapsed = time.perf_counter() - t0
+    stages[str(last[1])] = time.perf_counter() - float(last[0])
+    stages.pop("start", None)
+    return {"ingest_s": elapsed, "rows": result.rows_read, "rows_per_s": result.rows_read / elapsed,
+            "rejected": result.rows_rejected, "peak_rss_mb": _peak_mb(),
+            **{f"stage_{k}_s": round(v, 3) for k, v in stages.items()}}
+
+
+def _child(kind: str, records: int, workdir: Path) -> dict[str, float]:
+    cmd = [sys.executable, __file__, "--child", kind, "--records", str(records), "--workdir", str(workdir)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark {kind} {records} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results.json"))
+    parser.add_argument("--child")
+    parser.add_argument("--records", type=int)
+    parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
+    args = parser.parse_args()
+    if args.child:
+        extract = args.workdir / f"extract-{args.records}.csv"
+        if args.child == "synth":
+            print(json.dumps(measure_synth(args.records, extract)))
+        else:
+            db = args.workdir / f"bench-{args.records}.duckdb"
+            db.unlink(missing_ok=True)
+            print(json.dumps(measure_ingest(extract, db)))
+        return
+    results: dict[str, object] = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "targets": TARGETS,
+        "runs": {},
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.setdefault("STALKING_PROFILE_KEY", "benchmark key, not a deployment secret")
+        for records in (int(s) for s in args.sizes.split(",")):
+            synth = _child("synth", records, Path(tmp))
+            ingest = _child("ingest", records, Path(tmp))
+            results["runs"][str(records)] = {"synth": synth, "ingest": ingest}  # type: ignore[index]
+            print(f"{records:>9,} rows  synth {synth['generate_s']:.2f} s (+{synth['write_csv_s']:.2f} s CSV, "
+                  f"{synth['peak_rss_mb']:.0f} MB)  ingest {ingest['ingest_s']:.2f} s = "
+                  f"{ingest['rows_per_s']:,.0f} rows/s ({ingest['peak_rss_mb']:.0f} MB peak)  stages: "
+                  + ", ".join(f"{k[6:-2]} {v:.2f}" for k, v in ingest.items() if k.startswith("stage_")))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"figures written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
