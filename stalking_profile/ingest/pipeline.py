@@ -34,6 +34,9 @@ from stalking_profile.store.loader import KEY_FINGERPRINT, BatchPayload, write_b
 __all__ = ["IngestOptions", "IngestResult", "ingest"]
 
 SOURCE_KIND = "crimes"
+_REJECTED_SCHEMA = pa.schema(
+    [("row_number", pa.int64()), ("crime_ref", pa.string()), ("reasons", pa.string()), ("raw_json", pa.string())]
+)
 
 
 @dataclass(frozen=True)
@@ -87,11 +90,15 @@ def _check_key_early(store: Store, key: PseudonymKey) -> None:
 
 
 def _person_columns(mapped: pa.Table, key: PseudonymKey) -> dict[str, pa.Array]:
-    out = {}
-    for name in PERSON_ID_COLUMNS:
-        if name in mapped.column_names:
-            out[name] = key.tokens(parse.blank_to_null(mapped.column(name).combine_chunks()), "person")
-    return out
+    """Tokens for the person-id columns, hashed together: one id that is victim here and
+    suspect there is hashed once and gets one token."""
+    names = [n for n in PERSON_ID_COLUMNS if n in mapped.column_names]
+    if not names:
+        return {}
+    ids = pa.concat_arrays([parse.blank_to_null(mapped.column(n).combine_chunks()) for n in names])
+    tokens = key.tokens(ids, "person")
+    n = mapped.num_rows
+    return {name: tokens.slice(i * n, n) for i, name in enumerate(names)}
 
 
 def _tokens(mapped: pa.Table, refs: pa.Array, key: PseudonymKey, issues: Issues) -> pa.Table:
@@ -110,16 +117,16 @@ def _tokens(mapped: pa.Table, refs: pa.Array, key: PseudonymKey, issues: Issues)
     return pa.concat_tables(parts) if parts else TOKEN_SCHEMA.empty_table()
 
 
-def _token_signature(tokens: pa.Table, refs: pa.Array) -> pa.Array:
-    """Per row, the joined tokens (so a changed name or birth date makes a new version)."""
+def _linkage_hashes(tokens: pa.Table, refs: pa.Array) -> pa.Array:
+    """Per row, a hash of its linkage tokens (so a changed name or birth date makes a new version)."""
     if tokens.num_rows == 0:
         return pa.nulls(len(refs), pa.string())
     keyed = tokens.append_column("_k", pc.binary_join_element_wise(tokens["role"], tokens["token_type"],
                                                                     tokens["token"], ":"))
     grouped = keyed.group_by("crime_ref", use_threads=False).aggregate([("_k", "list")])
-    sig = pc.binary_join(grouped["_k_list"], "|")
+    sig = pa.table({"sig": pc.binary_join(grouped["_k_list"], "|")})
     idx = pc.index_in(refs, value_set=grouped["crime_ref"])
-    return pc.take(sig, idx)
+    return pc.take(record_hashes(sig), idx)
 
 
 def _stored_crimes(typed: pa.Table, persons: dict[str, pa.Array], rows: pa.Array) -> pa.Table:
@@ -143,6 +150,8 @@ def _stored_crimes(typed: pa.Table, persons: dict[str, pa.Array], rows: pa.Array
 def _rejected_rows(mapped: pa.Table, persons: dict[str, pa.Array], rows: pa.Array, mask: pa.Array,
                    issues: pa.Table) -> pa.Table:
     idx = pc.indices_nonzero(mask)
+    if len(idx) == 0:
+        return _REJECTED_SCHEMA.empty_table()
     kept = [c for c in mapped.column_names if not c.endswith(("_name", "_dob"))]
     errors = issues.filter(pc.equal(issues["severity"], "error"))
     by_row: dict[int, list[str]] = {}
@@ -155,8 +164,8 @@ def _rejected_rows(mapped: pa.Table, persons: dict[str, pa.Array], rows: pa.Arra
     row_numbers = pc.take(rows, idx)
     refs = pc.take(parse.blank_to_null(mapped.column("crime_ref").combine_chunks()), idx)
     reasons = ["; ".join(by_row.get(r, [])) for r in row_numbers.to_pylist()]
-    return pa.table({"row_number": row_numbers, "crime_ref": refs, "reasons": pa.array(reasons, pa.string()),
-                     "raw_json": pa.array(records, pa.string())})
+    return pa.table([row_numbers, refs, pa.array(reasons, pa.string()), pa.array(records, pa.string())],
+                    schema=_REJECTED_SCHEMA)
 
 
 def _problems(issues: pa.Table) -> list[tuple[str, str, int, str]]:
@@ -210,10 +219,8 @@ def ingest(path: Path, store: Store, options: IngestOptions | None = None) -> In
     persons = _person_columns(mapped, key)
     tokens = _tokens(mapped, refs, key, issues)
     crimes = _stored_crimes(checked.table, persons, rows)
-    hashed_part = crimes.drop_columns(["row_number", "record_hash"]).append_column(
-        "_tokens", _token_signature(tokens, refs))
-    crimes = crimes.set_column(crimes.schema.get_field_index("record_hash"), "record_hash",
-                               record_hashes(hashed_part))
+    crimes = crimes.set_column(crimes.schema.get_field_index("linkage_hash"), "linkage_hash",
+                               _linkage_hashes(tokens, refs))
     rejected_mask = check_duplicates(crimes, checked.rejected, issues)
     all_issues = pa.concat_tables([checked.issues, issues.table()]).sort_by("row_number")
     accepted = crimes.filter(pc.invert(rejected_mask))

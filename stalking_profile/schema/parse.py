@@ -62,7 +62,7 @@ def parse_text(arr: pa.Array) -> Parsed:
 def parse_code(arr: pa.Array) -> Parsed:
     """A code (offence, ward, LSOA, ethnicity): upper-case, no spaces."""
     values = blank_to_null(arr)
-    values = pc.utf8_upper(pc.replace_substring_regex(values, r"\s+", ""))
+    values = pc.utf8_upper(pc.replace_substring(values, " ", ""))
     return Parsed(values, pc.and_(pc.is_valid(values), pc.is_null(values)))
 
 

@@ -47,6 +47,11 @@ _HOW = {
 }
 
 
+#: An issue's reason: a fixed text, or a function of the affected rows' indices (so that
+#: texts quoting the bad values are built for those rows only).
+Reason = str | Callable[[pa.Array], pa.Array]
+
+
 class Issues:
     """Collects issues rule by rule; each rule gives a mask and a reason per row."""
 
@@ -56,13 +61,14 @@ class Issues:
         self._parts: list[pa.Table] = []
         self.rejected = pa.array([False] * len(rows), pa.bool_())
 
-    def add(self, mask: pa.Array, column: str, severity: str, reason: pa.Array | str) -> None:
+    def add(self, mask: pa.Array, column: str, severity: str, reason: Reason) -> None:
+        """Record ``reason`` for the rows in ``mask``; a callable reason gets the row indices."""
         mask = mask.fill_null(False)
         idx = pc.indices_nonzero(mask)
         if len(idx) == 0:
             return
         n = len(idx)
-        reasons = pa.array([reason] * n) if isinstance(reason, str) else pc.take(reason, idx)
+        reasons = pa.array([reason] * n) if isinstance(reason, str) else reason(idx)
         self._parts.append(
             pa.table(
                 [pc.take(self._rows, idx), pc.take(self._refs, idx), pa.array([column] * n),
@@ -88,8 +94,40 @@ class ValidationResult:
     issues: pa.Table
 
 
-def _quoted(raw: pa.Array, prefix: str, suffix: str) -> pa.Array:
-    return pc.binary_join_element_wise(prefix + "'", pc.utf8_slice_codeunits(raw, 0, 60), "'" + suffix, "")
+def _quoted(raw: pa.Array, prefix: str, suffix: str) -> Callable[[pa.Array], pa.Array]:
+    def text(idx: pa.Array) -> pa.Array:
+        values = pc.utf8_slice_codeunits(pc.take(raw, idx), 0, 60)
+        return pc.binary_join_element_wise(prefix + "'", values, "'" + suffix, "")
+
+    return text
+
+
+def _by_distinct(raw: pa.Array, fn: Callable[[pa.Array], tuple[pa.Array, ...]]) -> tuple[pa.Array, ...]:
+    """Apply ``fn`` to each distinct value once when values repeat (codes, dates, flags, labels)."""
+    encoded = pc.dictionary_encode(raw)
+    if len(encoded.dictionary) * 2 > len(raw):
+        return fn(raw)
+    return tuple(pc.take(out, encoded.indices) for out in fn(encoded.dictionary))
+
+
+def _parse(col: Column, raw: pa.Array, force: Force) -> tuple[parse.Parsed, pa.Array | None, pa.Array | None]:
+    """Parsed values, plus (for the outcome) its Home Office type and the type-0 mask."""
+    if col.name == "outcome":
+        def outcome(values: pa.Array) -> tuple[pa.Array, ...]:
+            parsed, otype, zero = parse.parse_outcome(values)
+            return parsed.values, parsed.bad, otype, zero
+
+        values, bad, otype, zero = _by_distinct(raw, outcome)
+        return parse.Parsed(values, bad.fill_null(False)), otype, zero.fill_null(False)
+    if col.kind == "text":
+        return parse.parse_text(raw), None, None
+
+    def one(values: pa.Array) -> tuple[pa.Array, ...]:
+        parsed = _parse_column(col, values, force)
+        return parsed.values, parsed.bad
+
+    values, bad = _by_distinct(raw, one)
+    return parse.Parsed(values, bad.fill_null(False)), None, None
 
 
 def _parse_column(col: Column, raw: pa.Array, force: Force) -> parse.Parsed:
@@ -109,9 +147,9 @@ def _parse_column(col: Column, raw: pa.Array, force: Force) -> parse.Parsed:
 
 
 def _check_value(col: Column, raw: pa.Array, parsed: parse.Parsed, issues: Issues, force: Force) -> None:
-    present = pc.is_valid(parse.blank_to_null(raw))
     if col.required:
-        issues.add(pc.invert(present), col.name, "error", f"missing {col.name} (required)")
+        missing = pc.and_(pc.is_null(parsed.values), pc.invert(parsed.bad))
+        issues.add(missing, col.name, "error", f"missing {col.name} (required)")
     if col.name == "district":
         known = ", ".join(force.district_codes)
         issues.add(parsed.bad, col.name, "error", _quoted(raw, "unknown district ", f" (use one of {known})"))
@@ -127,22 +165,36 @@ def _check_value(col: Column, raw: pa.Array, parsed: parse.Parsed, issues: Issue
     issues.add(parsed.bad, col.name, severity, _quoted(raw, f"{col.name} ", f" cannot be read{tail}"))
 
 
+def _future_text(values: pa.Array, name: str, today: dt.date) -> Callable[[pa.Array], pa.Array]:
+    def text(idx: pa.Array) -> pa.Array:
+        dates = pc.strftime(pc.take(values, idx).cast(pa.timestamp("s")), format="%Y-%m-%d")
+        return pc.binary_join_element_wise(f"{name} ", dates, f" is after today ({today.isoformat()})", "")
+
+    return text
+
+
 def _check_future(columns: dict[str, pa.Array], issues: Issues, today: dt.date) -> None:
     limit = pa.scalar(today, pa.date32())
     for name in ("recorded_date", "committed_date", "arrest_date", "outcome_date"):
         if name in columns:
             values = columns[name]
             future = pc.greater(values, limit)
-            text = pc.binary_join_element_wise(
-                f"{name} ", pc.strftime(values.cast(pa.timestamp("s")), format="%Y-%m-%d"),
-                f" is after today ({today.isoformat()})", ""
-            )
-            issues.add(future, name, "error", text)
+            issues.add(future, name, "error", _future_text(values, name, today))
 
 
 def _in_box(x: pa.Array, y: pa.Array, box: tuple[float, float, float, float]) -> pa.Array:
     inside = pc.and_(pc.greater_equal(x, box[0]), pc.less_equal(x, box[2]))
     return pc.and_(inside, pc.and_(pc.greater_equal(y, box[1]), pc.less_equal(y, box[3])))
+
+
+def _outside_text(x: pa.Array, y: pa.Array, xname: str, yname: str, force: Force) -> Callable[[pa.Array], pa.Array]:
+    def text(idx: pa.Array) -> pa.Array:
+        xs, ys = pc.cast(pc.take(x, idx), pa.string()), pc.cast(pc.take(y, idx), pa.string())
+        return pc.binary_join_element_wise(
+            f"{yname}/{xname} (", ys, ", ", xs, f") is outside the {force.name} area; check the coordinate columns", ""
+        )
+
+    return text
 
 
 def _check_coordinates(columns: dict[str, pa.Array], issues: Issues, force: Force) -> None:
@@ -157,11 +209,7 @@ def _check_coordinates(columns: dict[str, pa.Array], issues: Issues, force: Forc
         issues.add(half, xname, "error", f"{xname} and {yname} must both be given or both be blank")
         outside = pc.invert(_in_box(x, y, box))
         both = pc.and_(pc.is_valid(x), pc.is_valid(y))
-        text = pc.binary_join_element_wise(
-            f"{yname}/{xname} (", pc.cast(y, pa.string()), ", ", pc.cast(x, pa.string()),
-            f") is outside the {force.name} area; check the coordinate columns", ""
-        )
-        issues.add(pc.and_(both, outside), xname, "error", text)
+        issues.add(pc.and_(both, outside), xname, "error", _outside_text(x, y, xname, yname, force))
 
 
 def validate(raw: pa.Table, rows: pa.Array, force: Force, today: dt.date) -> ValidationResult:
@@ -175,12 +223,10 @@ def validate(raw: pa.Table, rows: pa.Array, force: Force, today: dt.date) -> Val
     columns: dict[str, pa.Array] = {}
     for col in present:
         raw_col = raw.column(col.name).combine_chunks()
-        if col.name == "outcome":
-            parsed, otype, zero = parse.parse_outcome(raw_col)
+        parsed, otype, zero = (ref, None, None) if col.name == "crime_ref" else _parse(col, raw_col, force)
+        if otype is not None and zero is not None:
             columns["outcome_type"] = otype
             issues.add(zero, "outcome", "warning", "outcome type 0 means no outcome yet; blanked")
-        else:
-            parsed = _parse_column(col, raw_col, force)
         columns[col.name] = parsed.values
         _check_value(col, raw_col, parsed, issues, force)
     _check_future(columns, issues, today)

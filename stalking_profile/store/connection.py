@@ -82,12 +82,14 @@ def _open_duckdb(path: Path) -> SQLBackend:
         if len(head) >= 12 and head[8:12] != b"DUCK":
             raise StoreError(f"{path} is not a DuckDB store", "give --db a .duckdb file made by stalking-profile")
     try:
-        return ibis.duckdb.connect(str(path))
+        con = ibis.duckdb.connect(str(path))
     except Exception as exc:  # duckdb.IOException and friends
         message = str(exc).splitlines()[0]
         if "lock" in message.lower():
             raise StoreError(f"{path} is in use by another process", "wait for it to finish, then try again") from exc
         raise StoreError(f"cannot open {path}: {message}", "check the path and its permissions") from exc
+    con.raw_sql("SET enable_progress_bar = false")  # the CLI draws its own progress
+    return con
 
 
 def _open_postgres(url: str) -> SQLBackend:

@@ -7,8 +7,9 @@ batch is first *staged* (DuckDB: the Arrow table is registered in place; Postgre
 engines, moves it into the append-only tables with the new batch id. The ``batches``
 row is written last, in the same transaction, so a killed import leaves no trace.
 
-Versioning: a staged record whose ``record_hash`` equals the current version of its
-crime_ref is *unchanged* and not written again; otherwise it is *new* or *changed*.
+Versioning: a staged record whose every column (and ``linkage_hash``, the hash of its
+name and birth-date tokens) equals the current version of its crime_ref is *unchanged* and
+not written again; otherwise it is *new* or *changed*.
 """
 
 from __future__ import annotations
@@ -150,25 +151,29 @@ def write_batch(store: Store, payload: BatchPayload) -> BatchWrite:
         )
         for stage, target, data in parts:
             tx.stage(stage, target, data)
+        same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM c.{c}" for c in payload.crimes.column_names
+                            if c not in ("crime_ref", "row_number"))
+        # Only crimes already in the store need comparing: a first import joins against nothing.
         tx.execute(
-            "CREATE TEMP TABLE _sp_changed AS SELECT s.crime_ref, c.crime_ref IS NOT NULL AS existed "
-            f"FROM _sp_stage_crimes s LEFT JOIN {tables.CURRENT_CRIMES} c ON c.crime_ref = s.crime_ref "
-            "WHERE c.crime_ref IS NULL OR c.record_hash <> s.record_hash"
+            f"CREATE TEMP TABLE _sp_unchanged AS SELECT s.crime_ref FROM _sp_stage_crimes s "
+            f"JOIN {tables.CURRENT_CRIMES} c ON c.crime_ref = s.crime_ref WHERE {same}"
         )
-        total, changed = tx.execute(
-            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN existed THEN 1 ELSE 0 END), 0) FROM _sp_changed"
-        )[0]
-        in_changed = "WHERE crime_ref IN (SELECT crime_ref FROM _sp_changed)"
-        _move(tx, "_sp_stage_crimes", tables.CRIMES, payload.crimes.column_names, batch_id, in_changed)
-        _move(tx, "_sp_stage_tokens", tables.LINKAGE_TOKENS, payload.tokens.column_names, batch_id, in_changed)
+        existing = int(tx.execute(
+            f"SELECT COUNT(*) FROM _sp_stage_crimes s WHERE EXISTS "
+            f"(SELECT 1 FROM {tables.CRIMES} c WHERE c.crime_ref = s.crime_ref)"
+        )[0][0])
+        unchanged = int(tx.execute("SELECT COUNT(*) FROM _sp_unchanged")[0][0])
+        keep = "WHERE crime_ref NOT IN (SELECT crime_ref FROM _sp_unchanged)" if unchanged else ""
+        _move(tx, "_sp_stage_crimes", tables.CRIMES, payload.crimes.column_names, batch_id, keep)
+        _move(tx, "_sp_stage_tokens", tables.LINKAGE_TOKENS, payload.tokens.column_names, batch_id, keep)
         _move(tx, "_sp_stage_issues", tables.ROW_ISSUES, payload.issues.column_names, batch_id)
         _move(tx, "_sp_stage_rejected", tables.REJECTED_ROWS, payload.rejected.column_names, batch_id)
-        counts = {"rows_new": int(total) - int(changed), "rows_changed": int(changed),
-                  "rows_unchanged": payload.crimes.num_rows - int(total)}
+        counts = {"rows_new": payload.crimes.num_rows - existing, "rows_changed": existing - unchanged,
+                  "rows_unchanged": unchanged}
         batch = payload.batch
         for name, value in counts.items():
             batch = batch.append_column(name, pa.array([value], pa.int64()))
         tx.stage("_sp_stage_batch", tables.BATCHES, batch)
         _move(tx, "_sp_stage_batch", tables.BATCHES, batch.column_names, batch_id)
-        tx.execute("DROP TABLE _sp_changed")
+        tx.execute("DROP TABLE _sp_unchanged")
     return BatchWrite(batch_id, counts["rows_new"], counts["rows_changed"], counts["rows_unchanged"])

@@ -43,8 +43,8 @@ _KIND_TYPES: dict[str, dt.DataType] = {
 
 
 def crime_schema() -> Schema:
-    """Stored crime record: batch, source row, content hash, then the canonical columns."""
-    fields: dict[str, dt.DataType] = {"batch_id": dt.int64, "row_number": dt.int64, "record_hash": dt.string}
+    """Stored crime record: batch, source row, linkage-token hash, then the canonical columns."""
+    fields: dict[str, dt.DataType] = {"batch_id": dt.int64, "row_number": dt.int64, "linkage_hash": dt.string}
     for col in CRIME_COLUMNS:
         if col.stored:
             fields[col.name] = _KIND_TYPES[col.kind]
