@@ -196,10 +196,23 @@ def test_pseudonymisation(tmp_path: Path, store: Store, options: IngestOptions) 
     dump = _all_text(store)
     for raw in ("RAWVICTIM1", "RAWSUSPECT9", "RAWSUSPECT8", "Zelda", "Quixote", "Yorick", "1991-07-04", "1991"):
         assert raw.lower() not in dump.lower()
-    tokens = store.table(tables.LINKAGE_TOKENS).to_pyarrow().to_pylist()
-    kinds = {(t["role"], t["token_type"]) for t in tokens}
-    assert ("victim", "surname_phonetic") in kinds and ("victim", "birth_month") in kinds
-    assert ("suspect", "full_name") in kinds and ("suspect", "birth_year") not in kinds
+    tokens = {t["role"]: t for t in store.table(tables.LINKAGE_TOKENS).to_pyarrow().to_pylist()}
+    assert sorted(tokens) == ["suspect", "victim"]  # one row per crime and role with a name or birth date
+    assert tokens["victim"]["crime_ref"] == "C1" and len(tokens["victim"]["surname_phonetic"]) == 32
+    assert tokens["victim"]["birth_month"] is not None and tokens["suspect"]["full_name"] is not None
+    assert tokens["suspect"]["birth_year"] is None
+
+
+def test_a_changed_name_is_a_new_version(tmp_path: Path, store: Store, options: IngestOptions) -> None:
+    ingest(write_csv(tmp_path / "a.csv", rows_of({"victim_name": "Ann Lee"}, {"victim_name": "Bo Ray"})), store,
+           options)
+    result = ingest(write_csv(tmp_path / "b.csv", rows_of({"victim_name": "Ann Lee"}, {"victim_name": "Bo Wray"})),
+                    store, options)
+    assert (result.rows_new, result.rows_changed, result.rows_unchanged) == (0, 1, 1)
+    tokens = store.table(tables.LINKAGE_TOKENS).filter(lambda t: t.crime_ref == "C2").order_by("batch_id")
+    surnames = tokens.surname_phonetic.to_pyarrow().to_pylist()
+    assert len(surnames) == 2 and surnames[0] == surnames[1]  # Ray and Wray sound alike
+    assert len(set(tokens.surname.to_pyarrow().to_pylist())) == 2
 
 
 def _all_text(store: Store) -> str:

@@ -30,7 +30,7 @@ def _snapshot(store: Store) -> dict[str, list[dict[str, object]]]:
     current = store.current_crimes().order_by("crime_ref").to_pyarrow()
     issues = store.table(tables.ROW_ISSUES).order_by(["batch_id", "row_number", "column_name"]).to_pyarrow()
     batches = store.table(tables.BATCHES).drop("started_at", "finished_at", "tool_version").order_by("batch_id")
-    tokens = store.table(tables.LINKAGE_TOKENS).order_by(["crime_ref", "role", "token_type"]).to_pyarrow()
+    tokens = store.table(tables.LINKAGE_TOKENS).order_by(["crime_ref", "role", "batch_id"]).to_pyarrow()
     return {
         "current": current.to_pylist(),
         "issues": issues.to_pylist(),

@@ -6,12 +6,16 @@ unchanged. Re-importing a file already imported (same SHA-256) is a no-op that s
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -34,6 +38,7 @@ from stalking_profile.store.loader import KEY_FINGERPRINT, BatchPayload, write_b
 __all__ = ["IngestOptions", "IngestResult", "ingest"]
 
 SOURCE_KIND = "crimes"
+_EMPTY_TOKENS = TOKEN_SCHEMA.append(pa.field("_pos", pa.uint64())).empty_table()
 _REJECTED_SCHEMA = pa.schema(
     [("row_number", pa.int64()), ("crime_ref", pa.string()), ("reasons", pa.string()), ("raw_json", pa.string())]
 )
@@ -101,32 +106,46 @@ def _person_columns(mapped: pa.Table, key: PseudonymKey) -> dict[str, pa.Array]:
     return {name: tokens.slice(i * n, n) for i, name in enumerate(names)}
 
 
-def _tokens(mapped: pa.Table, refs: pa.Array, key: PseudonymKey, issues: Issues) -> pa.Table:
-    parts = []
-    for role in ("victim", "suspect"):
-        names = f"{role}_name"
-        dobs = f"{role}_dob"
-        name_arr = parse.blank_to_null(mapped.column(names).combine_chunks()) if names in mapped.column_names else None
-        dob_arr = None
-        if dobs in mapped.column_names:
-            parsed = parse.parse_date(mapped.column(dobs).combine_chunks())
-            issues.add(parsed.bad, dobs, "warning", f"{dobs} cannot be read (use YYYY-MM-DD or DD/MM/YYYY); ignored")
-            dob_arr = parsed.values
-        if name_arr is not None or dob_arr is not None:
-            parts.append(linkage_tokens(refs, role, name_arr, dob_arr, key))
-    return pa.concat_tables(parts) if parts else TOKEN_SCHEMA.empty_table()
+def _role_inputs(mapped: pa.Table, role: str, issues: Issues) -> tuple[pa.Array | None, pa.Array | None]:
+    """A role's raw names and parsed birth dates, if the file has them."""
+    names, dobs = None, None
+    if f"{role}_name" in mapped.column_names:
+        names = parse.blank_to_null(mapped.column(f"{role}_name").combine_chunks())
+    if f"{role}_dob" in mapped.column_names:
+        encoded = pc.dictionary_encode(mapped.column(f"{role}_dob").combine_chunks())
+        parsed = parse.parse_date(encoded.dictionary)
+        bad = pc.take(parsed.bad, encoded.indices).fill_null(False)
+        issues.add(bad, f"{role}_dob", "warning", f"{role}_dob cannot be read (use YYYY-MM-DD or DD/MM/YYYY); ignored")
+        dobs = pc.take(parsed.values, encoded.indices)
+    return names, dobs
 
 
-def _linkage_hashes(tokens: pa.Table, refs: pa.Array) -> pa.Array:
-    """Per row, a hash of its linkage tokens (so a changed name or birth date makes a new version)."""
-    if tokens.num_rows == 0:
-        return pa.nulls(len(refs), pa.string())
-    keyed = tokens.append_column("_k", pc.binary_join_element_wise(tokens["role"], tokens["token_type"],
-                                                                    tokens["token"], ":"))
-    grouped = keyed.group_by("crime_ref", use_threads=False).aggregate([("_k", "list")])
-    sig = pa.table({"sig": pc.binary_join(grouped["_k_list"], "|")})
-    idx = pc.index_in(refs, value_set=grouped["crime_ref"])
-    return pc.take(record_hashes(sig), idx)
+def _tokens(mapped: pa.Table, refs: pa.Array, key: PseudonymKey, issues: Issues) -> tuple[pa.Table, pa.Array]:
+    """Linkage tokens (one row per crime and role that has a name or birth date, with the
+    row's position in ``_pos``) and, per crime, a hash of its tokens, so that a changed name
+    or birth date makes a new version."""
+    n = mapped.num_rows
+    inputs = {role: _role_inputs(mapped, role, issues) for role in ("victim", "suspect")}
+    present = [pc.is_valid(a) for pair in inputs.values() for a in pair if a is not None]
+    if not present:
+        return _EMPTY_TOKENS, pa.nulls(n, pa.string())
+    idx = pc.indices_nonzero(functools.reduce(pc.or_, present))  # only rows with something to hash
+    parts, aligned = [], {}
+    for role, (names, dobs) in inputs.items():
+        if names is None and dobs is None:
+            continue
+        sub_names = None if names is None else pc.take(names, idx)
+        sub_dobs = None if dobs is None else pc.take(dobs, idx)
+        columns = linkage_tokens(sub_names, sub_dobs, len(idx), key)
+        table = pa.table({"crime_ref": pc.take(refs, idx), "role": pa.repeat(pa.scalar(role), len(idx)),
+                          **columns, "_pos": idx})
+        parts.append(table.filter(functools.reduce(pc.or_, (pc.is_valid(c) for c in columns.values()))))
+        # full name and birth month determine every other token of the role
+        aligned.update({f"{role}_{k}": columns[k] for k in ("full_name", "birth_month")})
+    positions = np.full(n, -1, dtype=np.int64)
+    positions[idx.to_numpy()] = np.arange(len(idx))
+    hashes = pc.take(record_hashes(pa.table(aligned)), pa.array(positions, mask=positions < 0))
+    return pa.concat_tables(parts), hashes
 
 
 def _stored_crimes(typed: pa.Table, persons: dict[str, pa.Array], rows: pa.Array) -> pa.Table:
@@ -178,74 +197,94 @@ def _problems(issues: pa.Table) -> list[tuple[str, str, int, str]]:
     return [(r["severity"], r["column_name"], r["row_number_count_distinct"], r["reason_min"]) for r in rows]
 
 
-def _write_rejects(raw: RawExtract, rows: pa.Array, mask: pa.Array, rejected: pa.Table, path: Path) -> None:
+def _write_rejects(rejected_raw: pa.Table, path: Path) -> None:
     """The rejected rows with their original headers and values, ready to fix and re-import."""
-    idx = pc.indices_nonzero(mask)
-    out = raw.table.take(idx)
-    out = out.append_column("rejected_row", pc.take(rows, idx)).append_column("reasons", rejected["reasons"])
-    pacsv.write_csv(out, path)
+    pacsv.write_csv(rejected_raw, path)
+
+
+@dataclass
+class _Prepared:
+    """A validated, pseudonymised extract, ready to load."""
+
+    payload: BatchPayload
+    rejected_raw: pa.Table  # the rejected rows as read (original values), for the rejects file
+    warned: int
+    problems: list[tuple[str, str, int, str]]
+
+
+def _prepare(raw: RawExtract, mapped: pa.Table, key: PseudonymKey, opts: IngestOptions,
+             stage: Callable[[str], None]) -> _Prepared:
+    n = mapped.num_rows
+    rows = pa.array(range(2, n + 2), pa.int64())
+    stage("validating")
+    checked = validate(mapped, rows, opts.force or load_force(), opts.today or dt.date.today())
+    stage("pseudonymising")
+    persons = _person_columns(mapped, key)
+    refs = checked.table.column("crime_ref")
+    issues = Issues(rows, refs)
+    tokens, linkage_hash = _tokens(mapped, refs, key, issues)
+    crimes = _stored_crimes(checked.table, persons, rows)
+    crimes = crimes.set_column(crimes.schema.get_field_index("linkage_hash"), "linkage_hash", linkage_hash)
+    rejected_mask = check_duplicates(crimes, checked.rejected, issues)
+    all_issues = pa.concat_tables([checked.issues, issues.table()]).sort_by("row_number")
+    accepted = crimes.filter(pc.invert(rejected_mask))
+    tokens = tokens.filter(pc.take(pc.invert(rejected_mask), tokens["_pos"])).drop_columns(["_pos"])
+    rejected = _rejected_rows(mapped, persons, rows, rejected_mask, all_issues)
+    idx = pc.indices_nonzero(rejected_mask)
+    rejected_raw = raw.table.take(idx).append_column("rejected_row", pc.take(rows, idx))
+    rejected_raw = rejected_raw.append_column("reasons", rejected["reasons"])
+    warned = len(pc.unique(all_issues.filter(pc.equal(all_issues["severity"], "warning"))["row_number"]))
+    payload = BatchPayload(pa.table({}), accepted, all_issues, rejected, tokens, key.fingerprint)
+    return _Prepared(payload, rejected_raw, warned, _problems(all_issues))
+
+
+def _batch_row(result: IngestResult, raw: RawExtract, key: PseudonymKey, started: dt.datetime) -> pa.Table:
+    return pa.table({
+        "source_kind": [SOURCE_KIND], "file_name": [result.file_name], "file_sha256": [result.file_sha256],
+        "file_format": [raw.file_format], "encoding": [raw.encoding], "mapping": [result.mapping],
+        "key_fingerprint": [key.fingerprint], "tool_version": [__version__],
+        "started_at": pa.array([started], pa.timestamp("us")),
+        "finished_at": pa.array([dt.datetime.now(dt.UTC).replace(tzinfo=None)], pa.timestamp("us")),
+        "rows_read": [result.rows_read], "rows_accepted": [result.rows_accepted],
+        "rows_rejected": [result.rows_rejected], "rows_warned": [result.rows_warned],
+    })
 
 
 def ingest(path: Path, store: Store, options: IngestOptions | None = None) -> IngestResult:
     """Import one crime extract as a new batch (or do nothing if this file was imported before)."""
     opts = options or IngestOptions()
     stage = opts.on_stage or (lambda _s: None)
-    force = opts.force or load_force()
-    today = opts.today or dt.date.today()
     if not path.is_file():
         raise InputFileError(f"{path} not found", "check the path; the file must exist and be readable")
-    sha = file_sha256(path)
-    result = IngestResult(path.name, sha, None)
-    previous = _previous_import(store, sha)
+    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the file's hash is taken while it is read
+        sha_job = pool.submit(file_sha256, path)
+        stage("reading")
+        raw = read_extract(path, opts.sheet, opts.on_bytes)
+        result = IngestResult(path.name, sha_job.result(), None)
+    previous = _previous_import(store, result.file_sha256)
     if previous is not None:
         result.batch_id, result.already_imported = previous, True
         return result
     key = load_key()
     _check_key_early(store, key)
-    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    stage("reading")
-    raw = read_extract(path, opts.sheet, opts.on_bytes)
     mapping = choose_mapping(raw.table.column_names, opts.mapping, path.name)
-    mapped, ignored = apply_mapping(raw.table, mapping, path.name)
-    n = mapped.num_rows
-    if n == 0:
+    mapped, result.ignored_columns = apply_mapping(raw.table, mapping, path.name)
+    if mapped.num_rows == 0:
         raise InputFileError(f"{path.name} has a header but no data rows", "export the extract again with its rows")
-    rows = pa.array(range(2, n + 2), pa.int64())
-    stage("validating")
-    checked = validate(mapped, rows, force, today)
-    refs = checked.table.column("crime_ref")
-    issues = Issues(rows, refs)
-    stage("pseudonymising")
-    persons = _person_columns(mapped, key)
-    tokens = _tokens(mapped, refs, key, issues)
-    crimes = _stored_crimes(checked.table, persons, rows)
-    crimes = crimes.set_column(crimes.schema.get_field_index("linkage_hash"), "linkage_hash",
-                               _linkage_hashes(tokens, refs))
-    rejected_mask = check_duplicates(crimes, checked.rejected, issues)
-    all_issues = pa.concat_tables([checked.issues, issues.table()]).sort_by("row_number")
-    accepted = crimes.filter(pc.invert(rejected_mask))
-    accepted_refs = accepted.column("crime_ref")
-    tokens = tokens.filter(pc.is_in(tokens["crime_ref"], value_set=accepted_refs.combine_chunks()))
-    rejected = _rejected_rows(mapped, persons, rows, rejected_mask, all_issues)
-    result.rows_read, result.rows_accepted, result.rows_rejected = n, accepted.num_rows, rejected.num_rows
-    warned = all_issues.filter(pc.equal(all_issues["severity"], "warning"))["row_number"]
-    result.rows_warned = len(pc.unique(warned))
-    result.mapping, result.ignored_columns, result.problems = mapping.name, ignored, _problems(all_issues)
-    batch = pa.table({
-        "source_kind": [SOURCE_KIND], "file_name": [path.name], "file_sha256": [sha],
-        "file_format": [raw.file_format], "encoding": [raw.encoding], "mapping": [mapping.name],
-        "key_fingerprint": [key.fingerprint], "tool_version": [__version__],
-        "started_at": pa.array([started], pa.timestamp("us")),
-        "finished_at": pa.array([dt.datetime.now(dt.UTC).replace(tzinfo=None)], pa.timestamp("us")),
-        "rows_read": [n], "rows_accepted": [accepted.num_rows], "rows_rejected": [rejected.num_rows],
-        "rows_warned": [result.rows_warned],
-    })
+    prepared = _prepare(raw, mapped, key, opts, stage)
+    payload = prepared.payload
+    result.mapping, result.problems, result.rows_warned = mapping.name, prepared.problems, prepared.warned
+    result.rows_read = mapped.num_rows
+    result.rows_accepted, result.rows_rejected = payload.crimes.num_rows, payload.rejected.num_rows
+    payload = dataclasses.replace(payload, batch=_batch_row(result, raw, key, started))
+    del raw, mapped  # free the text of the file before the engine takes its copy
     stage("loading")
-    written = write_batch(store, BatchPayload(batch, accepted, all_issues, rejected, tokens, key.fingerprint))
+    written = write_batch(store, payload)
     result.batch_id = written.batch_id
     result.rows_new, result.rows_changed, result.rows_unchanged = (
         written.rows_new, written.rows_changed, written.rows_unchanged)
-    if rejected.num_rows and opts.rejects_path is not None:
-        _write_rejects(raw, rows, rejected_mask, rejected, opts.rejects_path)
+    if result.rows_rejected and opts.rejects_path is not None:
+        _write_rejects(prepared.rejected_raw, opts.rejects_path)
         result.rejects_path = opts.rejects_path
     return result

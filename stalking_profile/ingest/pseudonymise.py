@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import secrets
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -25,16 +23,17 @@ import pyarrow.compute as pc
 
 from stalking_profile.errors import ConfigError
 
-__all__ = ["TOKEN_SCHEMA", "PseudonymKey", "default_key_path", "linkage_tokens", "load_key"]
+__all__ = ["TOKEN_SCHEMA", "TOKEN_TYPES", "PseudonymKey", "default_key_path", "linkage_tokens", "load_key"]
 
 KEY_ENV = "STALKING_PROFILE_KEY"
 KEY_FILE_ENV = "STALKING_PROFILE_KEY_FILE"
 _MIN_KEY_BYTES = 16
 _TOKEN_CHARS = 32  # 128 bits of the HMAC: collisions are negligible at force scale
 
-TOKEN_SCHEMA = pa.schema(
-    [("crime_ref", pa.string()), ("role", pa.string()), ("token_type", pa.string()), ("token", pa.string())]
-)
+#: Linkage token types, the columns of ``linkage_tokens``.
+TOKEN_TYPES = ("full_name", "forename", "surname", "forename_phonetic", "surname_phonetic", "birth_year",
+               "birth_month")
+TOKEN_SCHEMA = pa.schema([("crime_ref", pa.string()), ("role", pa.string())] + [(t, pa.string()) for t in TOKEN_TYPES])
 
 
 class PseudonymKey:
@@ -116,23 +115,17 @@ def load_key(create: bool = True) -> PseudonymKey:
     return PseudonymKey(_read_key_file(path))
 
 
-@dataclass(frozen=True)
-class _NameParts:
-    full: pa.Array
-    forename: pa.Array
-    surname: pa.Array
-
-
-def _name_parts(names: pa.Array) -> _NameParts:
+def _name_parts(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """Full name (lower case, letters and single spaces), forename and surname."""
     clean = pc.utf8_lower(names.cast(pa.string()))
-    clean = pc.utf8_trim_whitespace(pc.replace_substring_regex(clean, r"[^a-z' -]+|['-]", " "))
+    clean = pc.utf8_trim_whitespace(pc.replace_substring_regex(clean, r"[^a-z ]+", " "))
     clean = pc.replace_substring_regex(clean, r"\s+", " ")
     clean = pc.if_else(pc.equal(clean, ""), pa.scalar(None, pa.string()), clean)
     forename = pc.replace_substring_regex(clean, r" .*$", "")
     surname = pc.replace_substring_regex(clean, r"^.* ", "")
     single = pc.invert(pc.match_substring(clean, " "))
     surname = pc.if_else(single, pa.scalar(None, pa.string()), surname)
-    return _NameParts(clean, forename, surname)
+    return clean, forename, surname
 
 
 def _phonetic(values: pa.Array) -> pa.Array:
@@ -143,37 +136,36 @@ def _phonetic(values: pa.Array) -> pa.Array:
     return pc.take(pa.array(codes, pa.string()), encoded.indices)
 
 
-def linkage_tokens(
-    crime_ref: pa.Array, role: str, names: pa.Array | None, dobs: pa.Array | None, key: PseudonymKey
-) -> pa.Table:
-    """Keyed-hash linkage tokens for one role (``victim`` or ``suspect``) in long form.
+def linkage_tokens(names: pa.Array | None, dobs: pa.Array | None, n: int, key: PseudonymKey) -> dict[str, pa.Array]:
+    """Keyed-hash linkage tokens of one role, one array per token type, aligned with the rows.
 
-    ``dobs`` must already be parsed dates. Token types: ``full_name``, ``forename``,
-    ``surname``, ``forename_phonetic``, ``surname_phonetic`` (Metaphone),
-    ``birth_year`` and ``birth_month`` (``YYYY-MM``).
+    ``names`` are raw names, ``dobs`` parsed dates (either may be absent). Token types are
+    :data:`TOKEN_TYPES`: full name, forename, surname, Metaphone codes of both, year and
+    month (``YYYY-MM``) of birth. Each distinct value is hashed once; blanks stay null.
+
+    Examples
+    --------
+    >>> key = PseudonymKey(b"an example key of 32 bytes......")
+    >>> t = linkage_tokens(pa.array(["Ann O'Neil", "ann  o neil", None]), None, 3, key)
+    >>> t["full_name"][0] == t["full_name"][1], t["surname_phonetic"][2].as_py()
+    (True, None)
     """
-    kinds: dict[str, pa.Array] = {}
+    values: dict[str, pa.Array] = {}
     if names is not None:
-        parts = _name_parts(names)
-        kinds.update(full_name=parts.full, forename=parts.forename, surname=parts.surname,
-                     forename_phonetic=_phonetic(parts.forename), surname_phonetic=_phonetic(parts.surname))
+        encoded = pc.dictionary_encode(names)  # names repeat: work on each distinct one once
+        full, forename, surname = _name_parts(encoded.dictionary)
+        parts = {"full_name": full, "forename": forename, "surname": surname,
+                 "forename_phonetic": _phonetic(forename), "surname_phonetic": _phonetic(surname)}
+        values.update({kind: _expand(key.tokens(v, kind), encoded.indices) for kind, v in parts.items()})
     if dobs is not None:
-        as_text = pc.strftime(dobs.cast(pa.timestamp("s")), format="%Y-%m")
-        kinds.update(birth_year=pc.utf8_slice_codeunits(as_text, 0, 4), birth_month=as_text)
-    parts_out = []
-    for kind, values in kinds.items():
-        idx = pc.indices_nonzero(pc.is_valid(values))
-        if len(idx) == 0:
-            continue
-        n = len(idx)
-        parts_out.append(pa.table(
-            [pc.take(crime_ref, idx), pa.array([role] * n), pa.array([kind] * n),
-             key.tokens(pc.take(values, idx), kind)],
-            schema=TOKEN_SCHEMA,
-        ))
-    return pa.concat_tables(parts_out) if parts_out else TOKEN_SCHEMA.empty_table()
+        encoded = pc.dictionary_encode(dobs)
+        month = pc.strftime(encoded.dictionary.cast(pa.timestamp("s")), format="%Y-%m")
+        years = pc.utf8_slice_codeunits(month, 0, 4)
+        values["birth_year"] = _expand(key.tokens(years, "birth_year"), encoded.indices)
+        values["birth_month"] = _expand(key.tokens(month, "birth_month"), encoded.indices)
+    empty = pa.nulls(n, pa.string())
+    return {kind: values.get(kind, empty) for kind in TOKEN_TYPES}
 
 
-def is_hex_token(value: str) -> bool:
-    """True for a string that looks like one of our tokens."""
-    return re.fullmatch(rf"[0-9a-f]{{{_TOKEN_CHARS}}}", value) is not None
+def _expand(tokens: pa.Array, indices: pa.Array) -> pa.Array:
+    return pc.take(tokens, indices)

@@ -89,6 +89,7 @@ def _open_duckdb(path: Path) -> SQLBackend:
             raise StoreError(f"{path} is in use by another process", "wait for it to finish, then try again") from exc
         raise StoreError(f"cannot open {path}: {message}", "check the path and its permissions") from exc
     con.raw_sql("SET enable_progress_bar = false")  # the CLI draws its own progress
+    con.raw_sql("SET preserve_insertion_order = false")  # faster bulk loads; every read orders explicitly
     return con
 
 

@@ -6,6 +6,7 @@ import ibis
 import ibis.expr.datatypes as dt
 from ibis.expr.schema import Schema
 
+from stalking_profile.ingest.pseudonymise import TOKEN_TYPES
 from stalking_profile.schema.columns import CRIME_COLUMNS
 
 __all__ = [
@@ -92,6 +93,6 @@ SCHEMAS: dict[str, Schema] = {
         {"batch_id": "int64", "row_number": "int64", "crime_ref": "string", "reasons": "string", "raw_json": "string"}
     ),
     LINKAGE_TOKENS: ibis.schema(
-        {"batch_id": "int64", "crime_ref": "string", "role": "string", "token_type": "string", "token": "string"}
+        {"batch_id": "int64", "crime_ref": "string", "role": "string", **{t: "string" for t in TOKEN_TYPES}}
     ),
 }
