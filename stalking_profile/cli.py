@@ -80,7 +80,8 @@ def user_errors(func: F) -> F:
 
 
 @contextmanager
-def _progress(path: Path, quiet: bool) -> Iterator[IngestOptions]:
+def _progress(path: Path, quiet: bool, **options: Any) -> Iterator[IngestOptions]:
+    """Ingest options whose callbacks drive a progress bar (shown for files over 5 MB)."""
     size = path.stat().st_size if path.is_file() else 0
     columns = (TextColumn("{task.description:<16}"), BarColumn(), DownloadColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=quiet or size < 5_000_000) as bar:
@@ -88,6 +89,7 @@ def _progress(path: Path, quiet: bool) -> Iterator[IngestOptions]:
         yield IngestOptions(
             on_bytes=lambda n: bar.advance(task, n),
             on_stage=lambda s: bar.update(task, description=s),
+            **options,
         )
 
 
@@ -131,11 +133,8 @@ def ingest_command(
     force_cfg = load_force(str(force) if force else None)
     with open_store(db) as store:
         for path in files:
-            if not path.is_file():
-                raise InputFileError(f"{path} not found", "check the path; the file must exist and be readable")
             target = rejects or Path.cwd() / f"{path.stem}.rejects.csv"
-            with _progress(path, quiet) as hooks:
-                opts = IngestOptions(profile, sheet, force_cfg, None, target, hooks.on_bytes, hooks.on_stage)
+            with _progress(path, quiet, mapping=profile, sheet=sheet, force=force_cfg, rejects_path=target) as opts:
                 result = ingest(path, store, opts)
             _print_result(result)
 
@@ -183,9 +182,8 @@ def demo_command(
         own.unlink(missing_ok=True)
     force = load_force()
     write_extract(generate(records, seed, force), extract)
-    with open_store(str(db)) as store, _progress(extract, False) as hooks:
-        opts = IngestOptions(None, None, force, None, out_dir / "demo-extract.rejects.csv", hooks.on_bytes,
-                             hooks.on_stage)
+    rejects = out_dir / "demo-extract.rejects.csv"
+    with open_store(str(db)) as store, _progress(extract, False, force=force, rejects_path=rejects) as opts:
         result = ingest(extract, store, opts)
         _print_result(result)
         rows = counts_by_district(store, dt.date(2020, 10, 1), dt.date(2021, 9, 30), force).to_pylist()

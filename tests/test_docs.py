@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from pathlib import Path
-
 from typing import Any
 
 import typer.main

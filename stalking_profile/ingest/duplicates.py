@@ -8,6 +8,8 @@ Only rows whose crime_ref repeats are hashed, so a clean file costs one counting
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -27,6 +29,11 @@ def _repeated(refs: pa.Array, live: pa.Array) -> pa.Array:
     valid = codes >= 0
     repeated[valid] = counts[codes[valid]] > 1
     return pa.array(repeated)
+
+
+def _given(texts: pa.Array) -> Callable[[pa.Array], pa.Array]:
+    """A reason callback that returns texts already computed for the selected rows."""
+    return lambda _idx: texts
 
 
 def check_duplicates(crimes: pa.Table, rejected: pa.Array, issues: Issues) -> pa.Array:
@@ -61,6 +68,6 @@ def check_duplicates(crimes: pa.Table, rejected: pa.Array, issues: Issues) -> pa
         full = np.zeros(n, dtype=bool)
         full[sel.to_numpy()] = True
         texts = pc.filter(text, mask)  # in row order, as Issues.add asks for them
-        issues.add(pa.array(full), "crime_ref", "error", lambda _idx, texts=texts: texts)
+        issues.add(pa.array(full), "crime_ref", "error", _given(texts))
         rejected = pc.or_(rejected, pa.array(full))
     return rejected

@@ -227,14 +227,16 @@ def _prepare(raw: RawExtract, mapped: pa.Table, key: PseudonymKey, opts: IngestO
     crimes = crimes.set_column(crimes.schema.get_field_index("linkage_hash"), "linkage_hash", linkage_hash)
     rejected_mask = check_duplicates(crimes, checked.rejected, issues)
     all_issues = pa.concat_tables([checked.issues, issues.table()]).sort_by("row_number")
-    accepted = crimes.filter(pc.invert(rejected_mask))
-    tokens = tokens.filter(pc.take(pc.invert(rejected_mask), tokens["_pos"])).drop_columns(["_pos"])
+    if pc.any(rejected_mask).as_py():  # filtering copies every column: only when something was rejected
+        crimes = crimes.filter(pc.invert(rejected_mask))
+        tokens = tokens.filter(pc.take(pc.invert(rejected_mask), tokens["_pos"]))
+    tokens = tokens.drop_columns(["_pos"])
     rejected = _rejected_rows(mapped, persons, rows, rejected_mask, all_issues)
     idx = pc.indices_nonzero(rejected_mask)
     rejected_raw = raw.table.take(idx).append_column("rejected_row", pc.take(rows, idx))
     rejected_raw = rejected_raw.append_column("reasons", rejected["reasons"])
     warned = len(pc.unique(all_issues.filter(pc.equal(all_issues["severity"], "warning"))["row_number"]))
-    payload = BatchPayload(pa.table({}), accepted, all_issues, rejected, tokens, key.fingerprint)
+    payload = BatchPayload(pa.table({}), crimes, all_issues, rejected, tokens, key.fingerprint)
     return _Prepared(payload, rejected_raw, warned, _problems(all_issues))
 
 

@@ -72,7 +72,8 @@ class _Counting:
         self.closed = True
 
 
-def _sniff(path: Path) -> tuple[str, str, bytes]:
+def _sniff(path: Path) -> tuple[str, str]:
+    """Encoding (UTF-8, with or without BOM; Windows-1252 is tried when UTF-8 fails) and delimiter."""
     with path.open("rb") as f:
         head = f.read(_SNIFF_BYTES)
     if not head.strip():
@@ -90,7 +91,7 @@ def _sniff(path: Path) -> tuple[str, str, bytes]:
     encoding = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"
     first_line = head.split(b"\n", 1)[0]
     delimiter = ";" if first_line.count(b";") > first_line.count(b",") else ","
-    return encoding, delimiter, first_line
+    return encoding, delimiter
 
 
 def _read_csv_as(path: Path, encoding: str, delimiter: str, progress: ProgressFn | None) -> pa.Table:
@@ -116,7 +117,7 @@ def _header_names(line: bytes, encoding: str, delimiter: str) -> list[str]:
 
 
 def _read_csv(path: Path, progress: ProgressFn | None) -> RawExtract:
-    encoding, delimiter, _ = _sniff(path)
+    encoding, delimiter = _sniff(path)
     try:
         table = _read_csv_as(path, "utf8" if encoding == "utf-8" else encoding, delimiter, progress)
     except pa.ArrowInvalid as exc:

@@ -48,9 +48,18 @@ class Parsed:
 
 
 def blank_to_null(arr: pa.Array) -> pa.Array:
-    """Trim white space; empty strings become null."""
-    s = pc.utf8_trim_whitespace(arr.cast(pa.string()))
-    return pc.if_else(pc.equal(s, ""), pa.scalar(None, pa.string()), s)
+    """Trim white space; empty strings become null.
+
+    When nothing needed changing the input itself is returned, so a large text column
+    (the MO) is not held twice.
+    """
+    arr = arr.cast(pa.string())
+    s = pc.utf8_trim_whitespace(arr)
+    blank = pc.equal(s, "")
+    trimmed = pc.not_equal(pc.binary_length(s), pc.binary_length(arr))
+    if not pc.any(blank).as_py() and not pc.any(trimmed).as_py():
+        return arr
+    return pc.if_else(blank, pa.scalar(None, pa.string()), s)
 
 
 def parse_text(arr: pa.Array) -> Parsed:
