@@ -26,7 +26,7 @@ from stalking_profile.errors import InputFileError, StalkingProfileError
 from stalking_profile.force import load_force
 from stalking_profile.ingest.mapping import load_mapping, shipped_mappings
 from stalking_profile.ingest.pipeline import IngestOptions, IngestResult, ingest
-from stalking_profile.metrics.counts import counts_by_district
+from stalking_profile.metrics.profile import ProfileRequest, build_profile
 from stalking_profile.store.connection import open_store
 from stalking_profile.store.info import store_info
 
@@ -157,12 +157,14 @@ def synth_command(
               f"(seed {seed}, {time.perf_counter() - started:.1f} s)", highlight=False)
 
 
-def _district_table(title: str, rows: list[dict[str, Any]]) -> Table:
+def _district_table(title: str, volumes: list[dict[str, Any]]) -> Table:
+    """The current window of a volumes table, one line per district: all, domestic, non-domestic."""
     table = Table(title=title, title_justify="left")
     for name in ("district", "all", "domestic", "non_domestic"):
         table.add_column(name, justify="left" if name == "district" else "right")
-    for r in rows:
-        table.add_row(r["district"], f"{r['all']:,}", f"{r['domestic']:,}", f"{r['non_domestic']:,}")
+    cells = {(r["district"], r["domestic"]): r["current"] for r in volumes}
+    for district in dict.fromkeys(r["district"] for r in volumes):
+        table.add_row(district, *(f"{cells[(district, d)]:,}" for d in ("All", "Domestic", "Non-Domestic")))
     return table
 
 
@@ -186,16 +188,56 @@ def demo_command(
     with open_store(str(db)) as store, _progress(extract, False, force=force, rejects_path=rejects) as opts:
         result = ingest(extract, store, opts)
         _print_result(result)
-        rows = counts_by_district(store, dt.date(2020, 10, 1), dt.date(2021, 9, 30), force).to_pylist()
-    out.print(_district_table("Stalking (8Q), 1 Oct 2020 - 30 Sep 2021 (the seed report's period)", rows))
+        table = build_profile(store, ProfileRequest(to="2021-09"), force).tables["volumes"]
+    out.print(_district_table("Stalking (8Q), 1 Oct 2020 - 30 Sep 2021 (the seed report's period)", table.to_pylist()))
     out.print(f"store: {db}  extract: {extract}", highlight=False)
+
+
+@app.command("profile")
+@user_errors
+def profile_command(
+    out_path: Annotated[Path, typer.Option("--out", help="Folder (csv) or file (xlsx, json) to write")],
+    db: DbOption = None,
+    period: Annotated[str | None, typer.Option(help="Window START:END, ISO dates, both inclusive")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="The 12 months ending with this month, YYYY-MM")] = None,
+    as_of: Annotated[int | None, typer.Option("--as-of", help="The store as it stood after this batch")] = None,
+    offence: Annotated[str, typer.Option(help="Offence family: stalking, harassment, ... (see profile.toml)")] = (
+        "stalking"),
+    fmt: Annotated[str, typer.Option("--format", help="csv (a folder of files), xlsx or json")] = "csv",
+    force: ForceOption = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Profile configuration TOML [env STALKING_PROFILE_CONFIG]")
+    ] = None,
+) -> None:
+    """Write the profile's core tables (volumes, trends, outcomes, arrests, risk assessment)."""
+    from stalking_profile.metrics.config import load_config
+    from stalking_profile.reporting.tables import write_profile
+
+    if fmt not in ("csv", "xlsx", "json"):
+        raise InputFileError(f"unknown format '{fmt}'", "use --format csv, xlsx or json")
+    settings = load_config(str(config) if config else None)
+    with open_store(db, create=False) as store:
+        profile = build_profile(store, ProfileRequest(period, to, offence, as_of),
+                                load_force(str(force) if force else None), settings)
+    paths = write_profile(profile, fmt, out_path)  # type: ignore[arg-type]
+    out.print(f"{profile.family}, {profile.period.label} ({profile.period.start} to {profile.period.end}): "
+              f"{len(profile.tables)} tables written to {out_path}", highlight=False, markup=False)
+    volumes = {(r["district"], r["domestic"]): r for r in profile.tables["volumes"].to_pylist()}
+    force_all = volumes.get(("Force", "All"))
+    if force_all:
+        change = force_all["change_pct"]
+        out.print(f"  {force_all['current']:,} crimes, {force_all['previous']:,} in the previous window"
+                  + (f" ({change:+.1f}%)" if change is not None else ""), highlight=False, markup=False)
+    for note in profile.notes[2:]:
+        out.print(f"  note: {note}", highlight=False, markup=False)
+    del paths
 
 
 @app.command("info")
 @user_errors
 def info_command(db: DbOption = None) -> None:
     """What is in a store: batches, row counts, date range and districts."""
-    with open_store(db) as store:
+    with open_store(db, create=False) as store:
         info = store_info(store)
     out.print(f"[bold]{escape(info.target)}[/] ({info.engine}, schema v{info.schema_version}, "
               f"key fingerprint {info.key_fingerprint or 'none yet'})", highlight=False)

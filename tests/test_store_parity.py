@@ -10,7 +10,7 @@ import pytest
 
 from stalking_profile.force import load_force
 from stalking_profile.ingest.pipeline import IngestOptions, ingest
-from stalking_profile.metrics.counts import counts_by_district
+from stalking_profile.metrics.profile import ProfileRequest, build_profile
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store, open_store
 from stalking_profile.store.info import store_info
@@ -56,9 +56,9 @@ def test_store_round_trip(any_store: Store, tmp_path: Path) -> None:
     assert snap["as_of_1"][0]["mo_text"] == 'texts, "calls",\nand a new line'
     info = store_info(any_store)
     assert info.row_counts["crimes"] == 4 + 2 + 4 and info.row_counts["current_crimes"] == 6
-    counts = counts_by_district(any_store, dt.date(2021, 1, 1),
-                                dt.date(2021, 12, 31), load_force())
-    assert counts.to_pylist()[-1] == {"district": "Force", "all": 6, "domestic": 5, "non_domestic": 1}
+    volumes = build_profile(any_store, ProfileRequest(period="2021-01-01:2021-12-31")).tables["volumes"]
+    force = [(r["domestic"], r["current"]) for r in volumes.to_pylist() if r["district"] == "Force"]
+    assert force == [("All", 6), ("Domestic", 5), ("Non-Domestic", 1)]
 
 
 def test_duckdb_and_postgres_give_identical_stores(tmp_path: Path) -> None:

@@ -105,10 +105,17 @@ def _open_postgres(url: str) -> SQLBackend:
         ) from exc
 
 
-def open_store(target: str | None = None) -> Store:
-    """Open (creating and migrating if needed) the store named by ``target``."""
+def open_store(target: str | None = None, create: bool = True) -> Store:
+    """Open (creating and migrating if needed) the store named by ``target``.
+
+    With ``create=False`` a DuckDB file that does not exist is an error instead of a new store
+    (commands that only read should not leave empty stores behind).
+    """
     resolved = resolve_target(target)
     engine: Engine = "postgres" if _is_postgres(resolved) else "duckdb"
+    if engine == "duckdb" and not create and not Path(resolved).exists():
+        raise StoreError(f"there is no store at {resolved}",
+                         "check --db (or $STALKING_PROFILE_DB), or create the store with `stalking-profile ingest`")
     con = _open_postgres(resolved) if engine == "postgres" else _open_duckdb(Path(resolved))
     existing = set(con.list_tables())
     if existing and tables.MIGRATIONS not in existing and tables.CRIMES not in existing and engine == "duckdb":

@@ -1,0 +1,121 @@
+"""The profile: every core table for one window, offence family and store state, with notes.
+
+:func:`build_profile` is the one entry point the CLI, the report and (later) the web app use;
+each table comes from one analysis function in this package.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from stalking_profile.errors import ConfigError
+from stalking_profile.force import Force, load_force
+from stalking_profile.metrics.config import ProfileConfig, load_config
+from stalking_profile.metrics.handling import arrests, risk_assessment
+from stalking_profile.metrics.outcomes import outcome_groups, outcome_maturity, outcomes_by_district
+from stalking_profile.metrics.periods import Period, parse_period
+from stalking_profile.metrics.trends import rolling_12m
+from stalking_profile.metrics.volumes import volumes, volumes_by_relationship
+from stalking_profile.store.connection import Store
+
+__all__ = ["Profile", "ProfileRequest", "build_profile", "store_span"]
+
+
+@dataclass(frozen=True)
+class ProfileRequest:
+    """What to build: ``period`` (START:END) or ``to`` (YYYY-MM), family, store state."""
+
+    period: str | None = None
+    to: str | None = None
+    family: str = "stalking"
+    as_of: int | None = None
+
+
+@dataclass
+class Profile:
+    """Named tables plus what a reader needs to interpret them."""
+
+    period: Period
+    previous: Period
+    family: str
+    codes: tuple[str, ...]
+    as_of: int | None
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def store_span(store: Store, as_of: int | None = None) -> tuple[dt.date, dt.date] | None:
+    """First and last recorded dates of all current crimes, or ``None`` for an empty store."""
+    crimes = store.current_crimes(as_of)
+    span = crimes.aggregate(first=crimes.recorded_date.min(), last=crimes.recorded_date.max()).to_pyarrow()
+    first, last = span["first"][0].as_py(), span["last"][0].as_py()
+    return None if first is None else (first, last)
+
+
+def _check_as_of(store: Store, as_of: int | None) -> None:
+    if as_of is None:
+        return
+    last = store.last_batch_id()
+    if last is None or not 1 <= as_of <= last:
+        raise ConfigError(f"--as-of {as_of} is not a batch of this store (batches 1 to {last or 0})",
+                          "see `stalking-profile info` for the batches")
+
+
+def _notes(profile: Profile, config: ProfileConfig, span: tuple[dt.date, dt.date]) -> list[str]:
+    notes = [f"Window: {profile.period.start} to {profile.period.end} ({profile.period.label}); "
+             f"compared with {profile.previous.start} to {profile.previous.end}.",
+             f"Offence family '{profile.family}': Home Office codes {', '.join(profile.codes)}."]
+    if profile.as_of is not None:
+        notes.append(f"Figures as the store stood after batch {profile.as_of}.")
+    for b in config.recording_breaks:
+        start = dt.date.fromisoformat(b.month + "-01")
+        if profile.previous.start < start <= profile.period.end:
+            notes.append(f"Recording-rule change inside the compared windows: {b.note}. "
+                         "Changes across it are not like-for-like.")
+    if profile.previous.start < span[0]:
+        notes.append(f"The store starts on {span[0]}: the previous window is only partly covered.")
+    for name, table in profile.tables.items():
+        if table.num_rows == 0:
+            notes.append(f"{name}: no data for this window and offence family.")
+    notes.append("Outcomes are those recorded by the time of the extract: crimes recorded late in the window "
+                 "have had less time to reach one (see outcome_maturity).")
+    return notes
+
+
+def build_profile(
+    store: Store, request: ProfileRequest | None = None, force: Force | None = None,
+    config: ProfileConfig | None = None,
+) -> Profile:
+    """Build every core table for the requested window (default: the last 12 complete months)."""
+    req = request or ProfileRequest()
+    force = force or load_force()
+    config = config or load_config()
+    codes = config.family(req.family)
+    _check_as_of(store, req.as_of)
+    span = store_span(store, req.as_of)
+    if span is None:
+        raise ConfigError("the store has no crimes", "ingest an extract first: stalking-profile ingest FILE")
+    period = parse_period(req.period, req.to, span[1])
+    if period.end < span[0] or period.start > span[1]:
+        raise ConfigError(f"the window {period.start} to {period.end} is outside the data ({span[0]} to {span[1]})",
+                          "choose --to or --period within the store's dates (see `stalking-profile info`)")
+    profile = Profile(period, period.previous(), req.family, codes, req.as_of)
+    args = (store, codes, period)
+    profile.tables = {
+        "volumes": volumes(*args, force, req.as_of),
+        "volumes_by_relationship": volumes_by_relationship(*args, req.as_of),
+        "rolling_12m": rolling_12m(store, codes, (period.end.year, period.end.month), config.recording_breaks,
+                                   req.as_of),
+        "outcomes_domestic": outcomes_by_district(*args, force, True, req.as_of),
+        "outcomes_non_domestic": outcomes_by_district(*args, force, False, req.as_of),
+        "outcome_groups": outcome_groups(*args, config.outcome_groups, req.as_of),
+        "outcome_maturity": outcome_maturity(*args, config.outcome_groups, req.as_of),
+        "arrests": arrests(*args, force, req.as_of),
+        "risk_assessment": risk_assessment(*args, force, req.as_of),
+    }
+    profile.notes = _notes(profile, config, span)
+    return profile
+

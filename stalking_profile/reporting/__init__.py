@@ -1,0 +1,1 @@
+"""Outputs: the profile's tables as CSV, XLSX and JSON (documents come later)."""
