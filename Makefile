@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/mypy stalking_profile
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py --out benchmarks/results.json
+	$(BIN)/python -m benchmarks.run --out benchmarks/results.json
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -77,9 +77,35 @@ def measure_floor(path: Path, db: Path) -> dict[str, float]:
     return {"copy_s": elapsed, "peak_rss_mb": _peak_mb()}
 
 
+def measure_profile(db: Path) -> dict[str, float]:
+    """All profile tables for the 12 months to September 2021 over the ingested store, against
+    the same tables computed with plain pandas from the same current crimes."""
+    from benchmarks.pandas_profile import pandas_tables
+    from stalking_profile.metrics.profile import ProfileRequest, build_profile
+    from stalking_profile.store.connection import open_store
+
+    with open_store(str(db), create=False) as store:
+        t0 = time.perf_counter()
+        profile = build_profile(store, ProfileRequest(to="2021-09"))
+        first = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        build_profile(store, ProfileRequest(to="2021-09"))
+        second = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        crimes = store.current_crimes().to_pandas()
+        load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pandas_tables(crimes, profile.period.start, profile.period.end, profile.previous.start)
+    compute = time.perf_counter() - t0
+    return {"profile_first_s": first, "profile_s": second, "pandas_load_s": load, "pandas_compute_s": compute,
+            "speedup_vs_pandas": (load + compute) / second, "speedup_vs_pandas_compute_only": compute / second,
+            "crimes_in_store": float(len(crimes)), "peak_rss_mb": _peak_mb()}
+
+
 def _child(kind: str, records: int, workdir: Path) -> dict[str, float]:
-    cmd = [sys.executable, __file__, "--child", kind, "--records", str(records), "--workdir", str(workdir)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    cmd = [sys.executable, "-m", "benchmarks.run", "--child", kind, "--records", str(records), "--workdir",
+           str(workdir)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=Path(__file__).resolve().parents[1])
     if proc.returncode != 0:
         raise SystemExit(f"benchmark {kind} {records} failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -96,6 +122,9 @@ def main() -> None:
     if args.child:
         extract = args.workdir / f"extract-{args.records}.csv"
         db = args.workdir / f"bench-{args.child}-{args.records}.duckdb"
+        if args.child == "profile":
+            print(json.dumps(measure_profile(args.workdir / f"bench-ingest-{args.records}.duckdb")))
+            return
         db.unlink(missing_ok=True)
         if args.child == "synth":
             print(json.dumps(measure_synth(args.records, extract)))
@@ -115,12 +144,18 @@ def main() -> None:
             synth = _child("synth", records, Path(tmp))
             ingest = _child("ingest", records, Path(tmp))
             floor = _child("floor", records, Path(tmp))
-            results["runs"][str(records)] = {"synth": synth, "ingest": ingest, "floor": floor}  # type: ignore[index]
+            profile = _child("profile", records, Path(tmp))
+            results["runs"][str(records)] = {  # type: ignore[index]
+                "synth": synth, "ingest": ingest, "floor": floor, "profile": profile}
             print(f"{records:>9,} rows  synth {synth['generate_s']:.2f} s (+{synth['write_csv_s']:.2f} s CSV, "
                   f"{synth['peak_rss_mb']:.0f} MB)  ingest {ingest['ingest_s']:.2f} s = "
                   f"{ingest['rows_per_s']:,.0f} rows/s ({ingest['peak_rss_mb']:.0f} MB peak; bare DuckDB copy "
                   f"{floor['copy_s']:.2f} s)  stages: "
                   + ", ".join(f"{k[6:-2]} {v:.2f}" for k, v in ingest.items() if k.startswith("stage_")))
+            print(f"{'':>15}profile tables {profile['profile_s']:.2f} s (first {profile['profile_first_s']:.2f} s)"
+                  f"; pandas {profile['pandas_compute_s']:.2f} s + {profile['pandas_load_s']:.2f} s loading = "
+                  f"{profile['speedup_vs_pandas']:.1f}x the time ({profile['speedup_vs_pandas_compute_only']:.1f}x on "
+                  "compute alone)")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"figures written to {args.out}")
