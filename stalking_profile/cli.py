@@ -59,6 +59,13 @@ ForceOption = Annotated[
 ]
 
 
+def _database_errors() -> tuple[type[BaseException], ...]:
+    import duckdb
+    import psycopg
+
+    return (duckdb.Error, psycopg.Error)
+
+
 def user_errors(func: F) -> F:
     """Turn the package's errors (and unreadable/unwritable paths) into one message and exit code 2."""
 
@@ -72,8 +79,15 @@ def user_errors(func: F) -> F:
                 err.print(f"[bold]Hint:[/] {escape(exc.hint)}", highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except OSError as exc:
-            err.print(f"[bold red]Error:[/] {exc.strerror or exc}: {exc.filename or ''}", highlight=False)
+            err.print(f"[bold red]Error:[/] {escape(str(exc.strerror or exc))}: {escape(str(exc.filename or ''))}",
+                      highlight=False)
             err.print("[bold]Hint:[/] check the path exists and that you may read and write it", highlight=False)
+            raise typer.Exit(2) from None
+        except _database_errors() as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            err.print(f"[bold red]Error:[/] the database refused the operation: {escape(first)}", highlight=False)
+            err.print("[bold]Hint:[/] check the store's permissions and that no other program holds it",
+                      highlight=False)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
@@ -104,6 +118,8 @@ def _print_result(result: IngestResult) -> None:
         f" + unchanged {result.rows_unchanged:,}; {result.rows_warned:,} rows with warnings",
         highlight=False,
     )
+    if result.rows_blank:
+        out.print(f"  {result.rows_blank:,} blank lines skipped", highlight=False)
     if result.ignored_columns:
         out.print(f"  columns not used: {', '.join(result.ignored_columns)}", highlight=False, markup=False)
     for severity, column, rows, example in result.problems[:12]:
@@ -131,6 +147,9 @@ def ingest_command(
     """Validate, pseudonymise and load crime extracts into the store (append-only)."""
     profile = load_mapping(mapping) if mapping else None
     force_cfg = load_force(str(force) if force else None)
+    if rejects is not None and len(files) > 1:
+        raise InputFileError("--rejects names one file but several extracts were given",
+                             "leave --rejects out: each extract's rejects go to ./<extract>.rejects.csv")
     with open_store(db) as store:
         for path in files:
             target = rejects or Path.cwd() / f"{path.stem}.rejects.csv"

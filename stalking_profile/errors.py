@@ -18,6 +18,8 @@ each and exits with code 2; nothing else in the package catches them.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 __all__ = [
     "ConfigError",
     "GeographyError",
@@ -26,6 +28,7 @@ __all__ = [
     "MissingColumnError",
     "StalkingProfileError",
     "StoreError",
+    "read_text_file",
 ]
 
 
@@ -65,3 +68,13 @@ class MissingColumnError(InputFileError):
 
 class GeographyError(StalkingProfileError):
     """The configured geography cannot be loaded."""
+
+
+def read_text_file(path: Path, what: str) -> str:
+    """A UTF-8 configuration file's text, or a :class:`ConfigError` saying why it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{what} {path} is not UTF-8 text", "save it as UTF-8 (plain text) and try again") from None
+    except OSError as exc:
+        raise ConfigError(f"{what} {path} cannot be read: {exc.strerror}", "check the path and permissions") from None

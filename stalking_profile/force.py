@@ -13,7 +13,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from stalking_profile.errors import ConfigError
+from stalking_profile.errors import ConfigError, read_text_file
 
 __all__ = ["District", "Force", "load_force"]
 
@@ -90,7 +90,6 @@ def parse_force(text: str, source: str) -> Force:
     )
 
 
-@lru_cache(maxsize=8)
 def load_force(path: str | None = None) -> Force:
     """Load the force from ``path``, ``$STALKING_PROFILE_FORCE`` or the West Yorkshire default.
 
@@ -99,11 +98,15 @@ def load_force(path: str | None = None) -> Force:
     >>> load_force().district_codes
     ('BD', 'CD', 'KD', 'LD', 'WD')
     """
-    path = path or os.environ.get(FORCE_ENV)
+    return _load_force(path or os.environ.get(FORCE_ENV) or None)
+
+
+@lru_cache(maxsize=8)
+def _load_force(path: str | None) -> Force:
     if path:
         p = Path(path)
         if not p.is_file():
             raise ConfigError(f"force file {p} not found", f"check the path given in --force or ${FORCE_ENV}")
-        return parse_force(p.read_text(encoding="utf-8"), str(p))
+        return parse_force(read_text_file(p, "force file"), str(p))
     text = resources.files("stalking_profile").joinpath("data/forces/west-yorkshire.toml").read_text("utf-8")
     return parse_force(text, "west-yorkshire.toml")

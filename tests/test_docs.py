@@ -47,8 +47,6 @@ def test_every_module_declares_all() -> None:
         if info.name.endswith("__main__"):
             continue
         module = importlib.import_module(info.name)
-        if info.ispkg:
-            continue
         exported = getattr(module, "__all__", None)
         assert exported is not None, f"{info.name} has no __all__"
         missing = [name for name in exported if not hasattr(module, name)]

@@ -21,7 +21,7 @@ __all__ = ["check_duplicates"]
 
 
 def _repeated(refs: pa.Array, live: pa.Array) -> pa.Array:
-    """Mask of live rows whose crime_ref appears on more than one live row."""
+    """Mask of ``live`` rows whose crime_ref appears on more than one of them."""
     encoded = pc.dictionary_encode(pc.if_else(live, refs, pa.scalar(None, pa.string())))
     codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
     counts = np.bincount(codes[codes >= 0], minlength=len(encoded.dictionary))
@@ -42,7 +42,7 @@ def check_duplicates(crimes: pa.Table, rejected: pa.Array, issues: Issues) -> pa
     ``crimes`` holds ``row_number``, ``crime_ref`` and the record's columns.
     """
     refs = crimes.column("crime_ref").combine_chunks()
-    repeated = _repeated(refs, pc.invert(rejected))
+    repeated = _repeated(refs, pc.is_valid(refs))  # a copy that is invalid for another reason still counts
     if not pc.any(repeated).as_py():
         return rejected
     idx = pc.indices_nonzero(repeated)

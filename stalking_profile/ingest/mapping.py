@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from stalking_profile.errors import ConfigError, InputFileError, MissingColumnError
+from stalking_profile.errors import ConfigError, InputFileError, MissingColumnError, read_text_file
 from stalking_profile.schema.columns import CRIME_COLUMNS, REQUIRED_COLUMNS
 
 __all__ = ["ColumnMapping", "apply_mapping", "choose_mapping", "load_mapping", "shipped_mappings"]
@@ -78,7 +78,13 @@ def parse_mapping(text: str, source: str) -> ColumnMapping:
                 f"mapping {source} maps unknown column '{canonical}'",
                 f"use canonical names: {', '.join(sorted(_CANONICAL))}",
             )
-        sources = (value,) if isinstance(value, str) else tuple(str(v) for v in value)
+        if isinstance(value, str):
+            sources: tuple[str, ...] = (value,)
+        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            sources = tuple(value)
+        else:
+            raise ConfigError(f"mapping {source}: '{canonical}' must be a header name or a list of them, got {value!r}",
+                              f'write {canonical} = "Your header" or {canonical} = ["One", "Another"]')
         columns[canonical] = sources
     return ColumnMapping(str(data.get("name", Path(source).stem)), str(data.get("description", "")), columns)
 
@@ -87,7 +93,7 @@ def load_mapping(path: Path) -> ColumnMapping:
     """Read a user's mapping profile."""
     if not path.is_file():
         raise ConfigError(f"mapping file {path} not found", "check the path given to --mapping")
-    return parse_mapping(path.read_text(encoding="utf-8"), str(path))
+    return parse_mapping(read_text_file(path, "mapping file"), str(path))
 
 
 def shipped_mappings() -> list[ColumnMapping]:

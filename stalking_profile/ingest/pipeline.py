@@ -10,6 +10,8 @@ import dataclasses
 import datetime as dt
 import functools
 import json
+import os
+import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from stalking_profile import __version__
-from stalking_profile.errors import InputFileError, KeyMismatchError
+from stalking_profile.errors import InputFileError
 from stalking_profile.force import Force, load_force
 from stalking_profile.ingest.duplicates import check_duplicates
 from stalking_profile.ingest.hashing import record_hashes
@@ -33,7 +35,7 @@ from stalking_profile.schema.columns import PERSON_ID_COLUMNS
 from stalking_profile.schema.validate import Issues, validate
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
-from stalking_profile.store.loader import KEY_FINGERPRINT, BatchPayload, write_batch
+from stalking_profile.store.loader import KEY_FINGERPRINT, BatchPayload, check_key, write_batch
 
 __all__ = ["IngestOptions", "IngestResult", "ingest"]
 
@@ -69,6 +71,7 @@ class IngestResult:
     rows_accepted: int = 0
     rows_rejected: int = 0
     rows_warned: int = 0
+    rows_blank: int = 0  # blank lines skipped: not records, so not in rows_read
     rows_new: int = 0
     rows_changed: int = 0
     rows_unchanged: int = 0
@@ -79,19 +82,11 @@ class IngestResult:
 
 
 def _previous_import(store: Store, sha: str) -> int | None:
-    b = store.table(tables.BATCHES)
-    rows = b.filter((b.file_sha256 == sha) & (b.source_kind == SOURCE_KIND)).batch_id.to_pyarrow().to_pylist()
-    return int(rows[0]) if rows else None
-
-
-def _check_key_early(store: Store, key: PseudonymKey) -> None:
-    stored = store.meta(KEY_FINGERPRINT)
-    if stored is not None and stored != key.fingerprint:
-        raise KeyMismatchError(
-            f"this store was built with another pseudonymisation key (fingerprint {stored}, "
-            f"this key {key.fingerprint}); importing would split every person in two",
-            "set STALKING_PROFILE_KEY or STALKING_PROFILE_KEY_FILE to the key the store was built with",
-        )
+    """The batch id if this file is the latest crimes import. A file imported earlier and then
+    superseded is imported again: its records may need to become current once more."""
+    b = store.table(tables.BATCHES).filter(lambda t: t.source_kind == SOURCE_KIND)
+    rows = b.order_by(b.batch_id.desc()).limit(1).select("batch_id", "file_sha256").to_pyarrow().to_pylist()
+    return int(rows[0]["batch_id"]) if rows and rows[0]["file_sha256"] == sha else None
 
 
 def _person_columns(mapped: pa.Table, key: PseudonymKey) -> dict[str, pa.Array]:
@@ -100,7 +95,8 @@ def _person_columns(mapped: pa.Table, key: PseudonymKey) -> dict[str, pa.Array]:
     names = [n for n in PERSON_ID_COLUMNS if n in mapped.column_names]
     if not names:
         return {}
-    ids = pa.concat_arrays([parse.blank_to_null(mapped.column(n).combine_chunks()) for n in names])
+    # RMS nominal ids are case-insensitive: n100 and N100 are one person
+    ids = pa.concat_arrays([pc.utf8_upper(parse.blank_to_null(mapped.column(n).combine_chunks())) for n in names])
     tokens = key.tokens(ids, "person")
     n = mapped.num_rows
     return {name: tokens.slice(i * n, n) for i, name in enumerate(names)}
@@ -197,9 +193,18 @@ def _problems(issues: pa.Table) -> list[tuple[str, str, int, str]]:
     return [(r["severity"], r["column_name"], r["row_number_count_distinct"], r["reason_min"]) for r in rows]
 
 
-def _write_rejects(rejected_raw: pa.Table, path: Path) -> None:
-    """The rejected rows with their original headers and values, ready to fix and re-import."""
-    pacsv.write_csv(rejected_raw, path)
+def _write_rejects(rejected_raw: pa.Table, path: Path) -> Path:
+    """The rejected rows with their original headers and values, ready to fix and re-import,
+    written next to ``path`` (readable by the owner only: it holds the extract's personal data).
+    Returns the temporary file, moved into place once the import has committed."""
+    if not path.parent.is_dir():
+        raise InputFileError(f"folder {path.parent} for the rejects file does not exist",
+                             "create it, or give --rejects a path in an existing folder")
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        pacsv.write_csv(rejected_raw, f)
+    return Path(name)
 
 
 @dataclass
@@ -212,10 +217,21 @@ class _Prepared:
     problems: list[tuple[str, str, int, str]]
 
 
-def _prepare(raw: RawExtract, mapped: pa.Table, key: PseudonymKey, opts: IngestOptions,
+def _drop_blank_rows(raw: RawExtract, mapped: pa.Table) -> tuple[RawExtract, pa.Table, pa.Array, int]:
+    """Rows with no value at all (blank lines, Excel's trailing ",,,,") are not records: they are
+    counted, not rejected. Returns the rest with their row numbers in the file (header = row 1)."""
+    rows = pa.array(range(2, mapped.num_rows + 2), pa.int64())
+    filled = [pc.is_valid(parse.blank_to_null(c.combine_chunks())) for c in raw.table.columns]
+    keep = functools.reduce(pc.or_, filled) if filled else pa.array([], pa.bool_())
+    blank = len(keep) - pc.sum(keep.cast(pa.int64())).as_py() if len(keep) else 0
+    if not blank:
+        return raw, mapped, rows, 0
+    table = raw.table.filter(keep)
+    return dataclasses.replace(raw, table=table), mapped.filter(keep), pc.filter(rows, keep), blank
+
+
+def _prepare(raw: RawExtract, mapped: pa.Table, rows: pa.Array, key: PseudonymKey, opts: IngestOptions,
              stage: Callable[[str], None]) -> _Prepared:
-    n = mapped.num_rows
-    rows = pa.array(range(2, n + 2), pa.int64())
     stage("validating")
     checked = validate(mapped, rows, opts.force or load_force(), opts.today or dt.date.today())
     stage("pseudonymising")
@@ -235,7 +251,9 @@ def _prepare(raw: RawExtract, mapped: pa.Table, key: PseudonymKey, opts: IngestO
     idx = pc.indices_nonzero(rejected_mask)
     rejected_raw = raw.table.take(idx).append_column("rejected_row", pc.take(rows, idx))
     rejected_raw = rejected_raw.append_column("reasons", rejected["reasons"])
-    warned = len(pc.unique(all_issues.filter(pc.equal(all_issues["severity"], "warning"))["row_number"]))
+    warnings = all_issues.filter(pc.equal(all_issues["severity"], "warning"))["row_number"]
+    rejected_rows = pc.filter(rows, rejected_mask)
+    warned = len(pc.unique(pc.filter(warnings, pc.invert(pc.is_in(warnings, value_set=rejected_rows)))))
     payload = BatchPayload(pa.table({}), crimes, all_issues, rejected, tokens, key.fingerprint)
     return _Prepared(payload, rejected_raw, warned, _problems(all_issues))
 
@@ -269,24 +287,33 @@ def ingest(path: Path, store: Store, options: IngestOptions | None = None) -> In
         result.batch_id, result.already_imported = previous, True
         return result
     key = load_key()
-    _check_key_early(store, key)
+    check_key(store.meta(KEY_FINGERPRINT), key.fingerprint)  # before the work, not only at the commit
     mapping = choose_mapping(raw.table.column_names, opts.mapping, path.name)
     mapped, result.ignored_columns = apply_mapping(raw.table, mapping, path.name)
+    raw, mapped, rows, result.rows_blank = _drop_blank_rows(raw, mapped)
     if mapped.num_rows == 0:
         raise InputFileError(f"{path.name} has a header but no data rows", "export the extract again with its rows")
-    prepared = _prepare(raw, mapped, key, opts, stage)
+    prepared = _prepare(raw, mapped, rows, key, opts, stage)
     payload = prepared.payload
     result.mapping, result.problems, result.rows_warned = mapping.name, prepared.problems, prepared.warned
     result.rows_read = mapped.num_rows
     result.rows_accepted, result.rows_rejected = payload.crimes.num_rows, payload.rejected.num_rows
     payload = dataclasses.replace(payload, batch=_batch_row(result, raw, key, started))
     del raw, mapped  # free the text of the file before the engine takes its copy
+    pending = None
+    if result.rows_rejected and opts.rejects_path is not None:
+        pending = _write_rejects(prepared.rejected_raw, opts.rejects_path)
     stage("loading")
-    written = write_batch(store, payload)
+    try:
+        written = write_batch(store, payload)
+    except BaseException:
+        if pending is not None:
+            pending.unlink(missing_ok=True)
+        raise
+    if pending is not None:
+        os.replace(pending, opts.rejects_path)  # type: ignore[arg-type]
+        result.rejects_path = opts.rejects_path
     result.batch_id = written.batch_id
     result.rows_new, result.rows_changed, result.rows_unchanged = (
         written.rows_new, written.rows_changed, written.rows_unchanged)
-    if result.rows_rejected and opts.rejects_path is not None:
-        _write_rejects(prepared.rejected_raw, opts.rejects_path)
-        result.rejects_path = opts.rejects_path
     return result

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from stalking_profile.errors import ConfigError
+from stalking_profile.schema.columns import TOKEN_TYPES
 
 __all__ = ["TOKEN_SCHEMA", "TOKEN_TYPES", "PseudonymKey", "default_key_path", "linkage_tokens", "load_key"]
 
@@ -30,9 +31,6 @@ KEY_FILE_ENV = "STALKING_PROFILE_KEY_FILE"
 _MIN_KEY_BYTES = 16
 _TOKEN_CHARS = 32  # 128 bits of the HMAC: collisions are negligible at force scale
 
-#: Linkage token types, the columns of ``linkage_tokens``.
-TOKEN_TYPES = ("full_name", "forename", "surname", "forename_phonetic", "surname_phonetic", "birth_year",
-               "birth_month")
 TOKEN_SCHEMA = pa.schema([("crime_ref", pa.string()), ("role", pa.string())] + [(t, pa.string()) for t in TOKEN_TYPES])
 
 
@@ -95,13 +93,20 @@ def _read_key_file(path: Path) -> bytes:
             f"key file {path} can be read by other users (mode {stat.filemode(mode)})",
             f"run `chmod 600 {path}`",
         )
-    return path.read_text(encoding="ascii").strip().encode()
+    try:
+        return path.read_text(encoding="ascii").strip().encode()
+    except (UnicodeDecodeError, OSError):
+        raise ConfigError(f"key file {path} cannot be read as a key", "it should hold one line of hex; restore it "
+                          "from your backup (a new key would split every person in the store in two)") from None
 
 
 def load_key(create: bool = True) -> PseudonymKey:
     """The deployment's key: ``$STALKING_PROFILE_KEY``, else the key file (made if absent)."""
     env = os.environ.get(KEY_ENV)
-    if env:
+    if env is not None:
+        if not env.strip():
+            raise ConfigError(f"${KEY_ENV} is set but empty",
+                              "set it to the deployment's key, or unset it to use the key file")
         return PseudonymKey(env.encode())
     path = default_key_path()
     if path.exists():
@@ -117,8 +122,10 @@ def load_key(create: bool = True) -> PseudonymKey:
 
 def _name_parts(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
     """Full name (lower case, letters and single spaces), forename and surname."""
-    clean = pc.utf8_lower(names.cast(pa.string()))
-    clean = pc.utf8_trim_whitespace(pc.replace_substring_regex(clean, r"[^a-z ]+", " "))
+    clean = pc.utf8_normalize(names.cast(pa.string()), form="NFKD")
+    clean = pc.utf8_lower(pc.replace_substring_regex(clean, r"\p{M}+", ""))  # José -> jose, Łukasz kept
+    clean = pc.replace_substring_regex(clean, r"^\s*([^,]+?)\s*,\s*(.+)$", r"\2 \1")  # "SMITH, John" -> "john smith"
+    clean = pc.utf8_trim_whitespace(pc.replace_substring_regex(clean, r"[^\p{L} ]+", " "))
     clean = pc.replace_substring_regex(clean, r"\s+", " ")
     clean = pc.if_else(pc.equal(clean, ""), pa.scalar(None, pa.string()), clean)
     forename = pc.replace_substring_regex(clean, r" .*$", "")

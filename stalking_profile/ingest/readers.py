@@ -90,7 +90,7 @@ def _sniff(path: Path) -> tuple[str, str]:
         )
     encoding = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"
     first_line = head.split(b"\n", 1)[0]
-    delimiter = ";" if first_line.count(b";") > first_line.count(b",") else ","
+    delimiter = max((",", ";", "\t"), key=lambda d: first_line.count(d.encode()))
     return encoding, delimiter
 
 
@@ -101,7 +101,8 @@ def _read_csv_as(path: Path, encoding: str, delimiter: str, progress: ProgressFn
         return pacsv.read_csv(
             _Counting(raw, progress),
             read_options=pacsv.ReadOptions(encoding=encoding, block_size=4 << 20),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            # blank lines are kept (as empty rows) so that row numbers match the file's lines
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
                 strings_can_be_null=True,
@@ -172,10 +173,16 @@ def _read_xlsx(path: Path, sheet: str | None) -> RawExtract:
         ) from exc
     if not rows or not any(c not in (None, "") for c in rows[0]):
         raise InputFileError(f"{path.name} has an empty first sheet", "put the header on the first row")
-    header = [str(c).strip() for c in rows[0]]
+    header = [str(c).strip() if c is not None else "" for c in rows[0]]
     cols = list(zip(*rows[1:], strict=False)) if len(rows) > 1 else [() for _ in header]
-    arrays = [pa.array([_cell_text(v) for v in col], pa.string()) for col in cols]
-    return RawExtract(pa.table(arrays, names=header), "xlsx", "xlsx", "")
+    names, arrays = [], []
+    for i, (name, col) in enumerate(zip(header, cols, strict=False)):
+        values = pa.array([_cell_text(v) for v in col], pa.string())
+        if not name and values.null_count == len(values):
+            continue  # an empty column beside the table
+        names.append(name or f"column_{i + 1}")
+        arrays.append(values)
+    return RawExtract(pa.table(arrays, names=names), "xlsx", "xlsx", "")
 
 
 def _read_parquet(path: Path) -> RawExtract:
@@ -183,7 +190,17 @@ def _read_parquet(path: Path) -> RawExtract:
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputFileError(f"{path.name} cannot be read as Parquet: {exc}", "write the file again") from exc
-    arrays = [pc.cast(col, pa.string()) for col in table.columns]
+    arrays = []
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_timestamp(col.type) and col.type.tz is not None:
+            col = pc.local_timestamp(col)  # the wall-clock date where the crime was recorded
+        try:
+            arrays.append(pc.cast(col, pa.string()))
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid) as exc:
+            raise InputFileError(
+                f"{path.name}: column '{name}' holds {col.type}, which cannot be read as text",
+                "write that column as plain values (text, numbers or dates), or drop it",
+            ) from exc
     return RawExtract(pa.table(arrays, names=table.column_names), "parquet", "parquet", "")
 
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from stalking_profile.errors import ConfigError
+from stalking_profile.errors import ConfigError, read_text_file
 
 __all__ = ["BLANK_GROUP", "OutcomeGroup", "ProfileConfig", "RecordingBreak", "base_type", "load_config"]
 
@@ -110,7 +110,6 @@ def parse_config(text: str, source: str) -> ProfileConfig:
     return ProfileConfig(families, breaks, groups)
 
 
-@lru_cache(maxsize=8)
 def load_config(path: str | None = None) -> ProfileConfig:
     """The profile configuration from ``path``, ``$STALKING_PROFILE_CONFIG`` or the shipped default.
 
@@ -119,11 +118,15 @@ def load_config(path: str | None = None) -> ProfileConfig:
     >>> load_config().family("harassment")
     ('8L', '8M')
     """
-    path = path or os.environ.get(CONFIG_ENV)
+    return _load_config(path or os.environ.get(CONFIG_ENV) or None)
+
+
+@lru_cache(maxsize=8)
+def _load_config(path: str | None) -> ProfileConfig:
     if path:
         p = Path(path)
         if not p.is_file():
             raise ConfigError(f"profile configuration {p} not found", f"check --config or ${CONFIG_ENV}")
-        return parse_config(p.read_text(encoding="utf-8"), str(p))
+        return parse_config(read_text_file(p, "profile configuration"), str(p))
     text = resources.files("stalking_profile").joinpath("data/profile.toml").read_text("utf-8")
     return parse_config(text, "profile.toml")

@@ -17,6 +17,7 @@ __all__ = [
     "PERSON_ID_COLUMNS",
     "REQUIRED_COLUMNS",
     "STORED_CRIME_COLUMNS",
+    "TOKEN_TYPES",
     "Column",
     "ColumnKind",
     "column",
@@ -104,6 +105,9 @@ _BY_NAME = {c.name: c for c in CRIME_COLUMNS}
 REQUIRED_COLUMNS = tuple(c.name for c in CRIME_COLUMNS if c.required)
 PERSON_ID_COLUMNS = tuple(c.name for c in CRIME_COLUMNS if c.kind == "person")
 LINKAGE_COLUMNS = tuple(c.name for c in CRIME_COLUMNS if c.kind == "pii")
+#: Linkage token types made from names and dates of birth (the columns of ``linkage_tokens``).
+TOKEN_TYPES = ("full_name", "forename", "surname", "forename_phonetic", "surname_phonetic", "birth_year",
+               "birth_month")
 #: Columns of the stored record, in order; ``outcome_type`` is derived from ``outcome``.
 STORED_CRIME_COLUMNS = (*tuple(c.name for c in CRIME_COLUMNS if c.stored), "outcome_type")
 

@@ -30,7 +30,7 @@ __all__ = [
     "parse_text",
 ]
 
-_TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?"
+_TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 _ISO = r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})" + _TIME + "$"
 _UK = r"^(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4})" + _TIME + "$"
 _TRUE = ("y", "yes", "true", "t", "1")
@@ -173,6 +173,9 @@ def parse_outcome(arr: pa.Array) -> tuple[Parsed, pa.Array, pa.Array]:
     zero = pc.equal(number, 0).fill_null(False)
     known = pc.and_(pc.greater_equal(number, 1), pc.less_equal(number, 22)).fill_null(False)
     otype = pc.if_else(known, code, pa.scalar(None, pa.string()))
-    label = pc.if_else(known, s, pa.scalar(None, pa.string()))
+    text = pc.struct_field(parts, "label")
+    canonical = pc.if_else(pc.and_(pc.is_valid(text), pc.not_equal(text, "")),
+                           pc.binary_join_element_wise(code, text, ": "), code)  # "15 - X", "15:X" -> "15: X"
+    label = pc.if_else(known, canonical, pa.scalar(None, pa.string()))
     bad = pc.and_(pc.and_(pc.is_valid(s), pc.invert(known)), pc.invert(zero))
     return Parsed(label, bad), otype, zero

@@ -94,12 +94,22 @@ class ValidationResult:
     issues: pa.Table
 
 
-def _quoted(raw: pa.Array, prefix: str, suffix: str) -> Callable[[pa.Array], pa.Array]:
+def _quoted(raw: pa.Array, prefix: str, suffix: str, show: bool = True) -> Callable[[pa.Array], pa.Array]:
+    """Reason texts quoting the bad value, or (``show=False``) only its length: a misplaced
+    column can put a name or a birth date into any field, and reasons are stored."""
+
     def text(idx: pa.Array) -> pa.Array:
-        values = pc.utf8_slice_codeunits(pc.take(raw, idx), 0, 60)
-        return pc.binary_join_element_wise(prefix + "'", values, "'" + suffix, "")
+        values = pc.take(raw, idx)
+        if show:
+            return pc.binary_join_element_wise(prefix + "'", pc.utf8_slice_codeunits(values, 0, 60), "'" + suffix, "")
+        length = pc.cast(pc.utf8_length(pc.utf8_trim_whitespace(values)), pa.string())
+        return pc.binary_join_element_wise(prefix + "(a value of ", length, " characters, not shown)" + suffix, "")
 
     return text
+
+
+#: Kinds whose bad values are quoted in reasons: codes, dates, flags and numbers, not free values.
+_QUOTED_KINDS = ("code", "date", "bool", "float")
 
 
 def _by_distinct(raw: pa.Array, fn: Callable[[pa.Array], tuple[pa.Array, ...]]) -> tuple[pa.Array, ...]:
@@ -156,13 +166,14 @@ def _check_value(col: Column, raw: pa.Array, parsed: parse.Parsed, issues: Issue
         return
     if col.kind == "enum":
         allowed = ", ".join(col.values)
-        text = _quoted(raw, f"{col.name} ", f" not recognised (use {allowed}); blanked")
+        text = _quoted(raw, f"{col.name} ", f" not recognised (use {allowed}); blanked", show=False)
         issues.add(parsed.bad, col.name, "warning", text)
         return
     how = _HOW.get("outcome" if col.name == "outcome" else col.kind, "")
     severity = "error" if (col.strict or col.required) else "warning"
     tail = f" ({how})" if severity == "error" else f" ({how}); blanked"
-    issues.add(parsed.bad, col.name, severity, _quoted(raw, f"{col.name} ", f" cannot be read{tail}"))
+    show = col.kind in _QUOTED_KINDS or col.name == "outcome"
+    issues.add(parsed.bad, col.name, severity, _quoted(raw, f"{col.name} ", f" cannot be read{tail}", show))
 
 
 def _future_text(values: pa.Array, name: str, today: dt.date) -> Callable[[pa.Array], pa.Array]:
@@ -205,6 +216,13 @@ def _check_coordinates(columns: dict[str, pa.Array], issues: Issues, force: Forc
         n = len(issues.rejected)
         x = columns.get(xname, pa.nulls(n, pa.float64()))
         y = columns.get(yname, pa.nulls(n, pa.float64()))
+        zero = pc.and_(pc.equal(x, 0.0), pc.equal(y, 0.0)).fill_null(False)
+        issues.add(zero, xname, "warning", f"{yname}/{xname} 0, 0 means no location; blanked")
+        x = pc.if_else(zero, pa.scalar(None, pa.float64()), x)
+        y = pc.if_else(zero, pa.scalar(None, pa.float64()), y)
+        for name, values in ((xname, x), (yname, y)):
+            if name in columns:
+                columns[name] = values
         half = pc.xor(pc.is_valid(x), pc.is_valid(y))
         issues.add(half, xname, "error", f"{xname} and {yname} must both be given or both be blank")
         outside = pc.invert(_in_box(x, y, box))

@@ -8,6 +8,7 @@ so analyses are written once for both engines.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -19,7 +20,7 @@ from stalking_profile.errors import StoreError
 from stalking_profile.store import tables
 from stalking_profile.store.migrations import current_crimes_expr, migrate
 
-__all__ = ["DB_ENV", "DEFAULT_DB", "Store", "open_store", "resolve_target"]
+__all__ = ["DB_ENV", "DEFAULT_DB", "Store", "open_store", "redact", "resolve_target"]
 
 DB_ENV = "STALKING_PROFILE_DB"
 DEFAULT_DB = "stalking-profile.duckdb"
@@ -65,6 +66,17 @@ class Store:
 def resolve_target(target: str | None) -> str:
     """The store named by ``--db``, else ``$STALKING_PROFILE_DB``, else the default file."""
     return target or os.environ.get(DB_ENV) or DEFAULT_DB
+
+
+def redact(target: str) -> str:
+    """A store name safe to print: a PostgreSQL URL's password is hidden.
+
+    Examples
+    --------
+    >>> redact("postgresql://analyst:s3cret@db.example/stalking")
+    'postgresql://analyst:***@db.example/stalking'
+    """
+    return re.sub(r"^(postgres(?:ql)?://[^:/@]+):[^@]*@", r"\1:***@", target)
 
 
 def _is_postgres(target: str) -> bool:
@@ -118,9 +130,11 @@ def open_store(target: str | None = None, create: bool = True) -> Store:
                          "check --db (or $STALKING_PROFILE_DB), or create the store with `stalking-profile ingest`")
     con = _open_postgres(resolved) if engine == "postgres" else _open_duckdb(Path(resolved))
     existing = set(con.list_tables())
-    if existing and tables.MIGRATIONS not in existing and tables.CRIMES not in existing and engine == "duckdb":
+    ours = set(tables.SCHEMAS) | {tables.CURRENT_CRIMES}
+    if tables.MIGRATIONS not in existing and existing & ours:
         con.disconnect()
-        raise StoreError(f"{resolved} holds tables that stalking-profile did not make",
-                         "give --db a new file or one made by stalking-profile")
+        raise StoreError(f"{redact(resolved)} holds tables that stalking-profile did not make "
+                         f"({', '.join(sorted(existing & ours))})",
+                         "give --db a new file or database, or one made by stalking-profile")
     version = migrate(con)
-    return Store(con, engine, resolved, version)
+    return Store(con, engine, redact(resolved), version)

@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
+from stalking_profile.store.loader import KEY_FINGERPRINT
 
 __all__ = ["StoreInfo", "store_info"]
 
@@ -44,5 +45,5 @@ def store_info(store: Store) -> StoreInfo:
                    .order_by("district").to_pyarrow())
     offences = current.group_by("offence_code").aggregate(crimes=current.count())
     by_offence = offences.order_by([ibis.desc("crimes"), "offence_code"]).to_pyarrow()
-    return StoreInfo(store.target, store.engine, store.schema_version, store.meta("key_fingerprint"), batches,
+    return StoreInfo(store.target, store.engine, store.schema_version, store.meta(KEY_FINGERPRINT), batches,
                      counts, span["first"][0].as_py(), span["last"][0].as_py(), by_district, by_offence)

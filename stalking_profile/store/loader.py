@@ -15,6 +15,7 @@ not written again; otherwise it is *new* or *changed*.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from stalking_profile.errors import KeyMismatchError
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
 
-__all__ = ["BatchPayload", "BatchWrite", "write_batch"]
+__all__ = ["KEY_FINGERPRINT", "BatchPayload", "BatchWrite", "check_key", "write_batch"]
 
 KEY_FINGERPRINT = "key_fingerprint"
 
@@ -119,16 +120,23 @@ def _transaction(store: Store) -> Iterator[_Tx]:
             yield _PgTx(cur)
 
 
-def _check_key(tx: _Tx, fingerprint: str) -> None:
-    rows = tx.execute(f"SELECT value FROM {tables.META} WHERE key = '{KEY_FINGERPRINT}'")
-    if not rows:
-        tx.execute(f"INSERT INTO {tables.META} (key, value) VALUES ('{KEY_FINGERPRINT}', '{fingerprint}')")
-    elif rows[0][0] != fingerprint:
+def check_key(stored: str | None, fingerprint: str) -> None:
+    """Refuse a key whose fingerprint differs from the one the store was built with."""
+    if stored is not None and stored != fingerprint:
         raise KeyMismatchError(
-            f"this store was built with another pseudonymisation key (fingerprint {rows[0][0]}, "
+            f"this store was built with another pseudonymisation key (fingerprint {stored}, "
             f"this key {fingerprint}); importing would split every person in two",
             "set STALKING_PROFILE_KEY or STALKING_PROFILE_KEY_FILE to the key the store was built with",
         )
+
+
+def _check_key(tx: _Tx, fingerprint: str) -> None:
+    if not re.fullmatch(r"[0-9a-f]+", fingerprint):  # it is written into SQL below
+        raise ValueError(f"not a key fingerprint: {fingerprint!r}")
+    rows = tx.execute(f"SELECT value FROM {tables.META} WHERE key = '{KEY_FINGERPRINT}'")
+    if not rows:
+        tx.execute(f"INSERT INTO {tables.META} (key, value) VALUES ('{KEY_FINGERPRINT}', '{fingerprint}')")
+    check_key(rows[0][0] if rows else None, fingerprint)
 
 
 def _move(tx: _Tx, stage: str, target: str, columns: list[str], batch_id: int, where: str = "") -> None:

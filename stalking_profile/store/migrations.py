@@ -14,6 +14,7 @@ import ibis
 import pyarrow as pa
 from ibis.backends.sql import SQLBackend
 
+from stalking_profile.errors import StoreError
 from stalking_profile.store import tables
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "current_crimes_expr", "migrate"]
@@ -29,10 +30,14 @@ def current_crimes_expr(crimes: ibis.Table, as_of: int | None = None) -> ibis.Ta
 
 
 def _initial(con: SQLBackend) -> None:
+    # Each step must be safe to run again: Ibis cannot wrap DDL in one transaction on every
+    # engine, so a step that was interrupted is finished on the next open.
+    existing = set(con.list_tables())
     for name in (tables.META, tables.BATCHES, tables.CRIMES, tables.ROW_ISSUES, tables.REJECTED_ROWS,
                  tables.LINKAGE_TOKENS):
-        con.create_table(name, schema=tables.SCHEMAS[name])
-    con.create_view(tables.CURRENT_CRIMES, current_crimes_expr(con.table(tables.CRIMES)))
+        if name not in existing:
+            con.create_table(name, schema=tables.SCHEMAS[name])
+    con.create_view(tables.CURRENT_CRIMES, current_crimes_expr(con.table(tables.CRIMES)), overwrite=True)
 
 
 Migration = tuple[int, str, Callable[[SQLBackend], None]]
@@ -55,6 +60,9 @@ def _applied(con: SQLBackend) -> int:
 def migrate(con: SQLBackend) -> int:
     """Apply every migration not yet applied; returns the schema version."""
     version = _applied(con)
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"this store has schema version {version}; this stalking-profile knows up to {SCHEMA_VERSION}",
+                         "upgrade stalking-profile before using this store")
     for number, description, step in MIGRATIONS:
         if number <= version:
             continue

@@ -6,8 +6,7 @@ import ibis
 import ibis.expr.datatypes as dt
 from ibis.expr.schema import Schema
 
-from stalking_profile.ingest.pseudonymise import TOKEN_TYPES
-from stalking_profile.schema.columns import CRIME_COLUMNS
+from stalking_profile.schema.columns import CRIME_COLUMNS, TOKEN_TYPES
 
 __all__ = [
     "BATCHES",
