@@ -221,7 +221,7 @@ def _drop_blank_rows(raw: RawExtract, mapped: pa.Table) -> tuple[RawExtract, pa.
     """Rows with no value at all (blank lines, Excel's trailing ",,,,") are not records: they are
     counted, not rejected. Returns the rest with their row numbers in the file (header = row 1)."""
     rows = pa.array(range(2, mapped.num_rows + 2), pa.int64())
-    filled = [pc.is_valid(parse.blank_to_null(c.combine_chunks())) for c in raw.table.columns]
+    filled = [pc.is_valid(c) for c in raw.table.columns]  # readers give empty fields as null
     keep = functools.reduce(pc.or_, filled) if filled else pa.array([], pa.bool_())
     blank = len(keep) - pc.sum(keep.cast(pa.int64())).as_py() if len(keep) else 0
     if not blank:

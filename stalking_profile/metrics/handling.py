@@ -9,9 +9,8 @@ import pyarrow as pa
 
 from stalking_profile.force import Force
 from stalking_profile.metrics.periods import Period
-from stalking_profile.metrics.selection import by_district, crimes_in
+from stalking_profile.metrics.selection import by_district, within
 from stalking_profile.metrics.stats import pct, wilson
-from stalking_profile.store.connection import Store
 
 __all__ = ["ASSESSED_FORMS", "arrests", "risk_assessment"]
 
@@ -32,19 +31,18 @@ def _rate_table(grouped: list[dict[str, Any]], force: Force, measure: str) -> pa
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def arrests(store: Store, codes: tuple[str, ...], period: Period, force: Force, as_of: int | None = None) -> pa.Table:
+def arrests(crimes: ibis.Table, period: Period, force: Force) -> pa.Table:
     """Crimes with an arrest recorded, as a rate of crimes, by district and domestic flag."""
-    t = crimes_in(store, codes, period, as_of)
+    t = within(crimes, period)
     grouped = t.group_by(["district", "domestic_flag"]).aggregate(
         crimes=t.count(), arrested=(t.arrest_made == ibis.literal(True)).ifelse(1, 0).sum()
     ).to_pyarrow().to_pylist()
     return _rate_table(grouped, force, "arrested")
 
 
-def risk_assessment(store: Store, codes: tuple[str, ...], period: Period, force: Force,
-                    as_of: int | None = None) -> pa.Table:
+def risk_assessment(crimes: ibis.Table, period: Period, force: Force) -> pa.Table:
     """Crimes with a DASH, DARA or S-DASH form recorded, as a rate of crimes."""
-    t = crimes_in(store, codes, period, as_of)
+    t = within(crimes, period)
     grouped = t.group_by(["district", "domestic_flag"]).aggregate(
         crimes=t.count(), assessed=t.risk_assessment.isin(list(ASSESSED_FORMS)).ifelse(1, 0).sum()
     ).to_pyarrow().to_pylist()

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import ibis
 import pyarrow as pa
 
 from stalking_profile.force import Force
 from stalking_profile.metrics.config import BLANK_GROUP, OutcomeGroup
 from stalking_profile.metrics.periods import Period
-from stalking_profile.metrics.selection import DOMESTIC_LABELS, crimes_in, flag_label
+from stalking_profile.metrics.selection import DOMESTIC_LABELS, flag_label, within
 from stalking_profile.metrics.stats import pct, wilson
-from stalking_profile.store.connection import Store
 
 __all__ = ["BLANK", "TOTALS", "outcome_groups", "outcome_maturity", "outcome_sort_key", "outcomes_by_district"]
 
@@ -34,18 +34,15 @@ def outcome_sort_key(code: str, label: str) -> tuple[int, int, str, str]:
     return (0 if code in _KNOWN else 1, number, suffix, label)
 
 
-def _counts(store: Store, codes: tuple[str, ...], period: Period, as_of: int | None,
-            keys: list[str]) -> list[dict[str, Any]]:
-    t = crimes_in(store, codes, period, as_of)
+def _counts(crimes: ibis.Table, period: Period, keys: list[str]) -> list[dict[str, Any]]:
+    t = within(crimes, period)
     return t.group_by(keys).aggregate(n=t.count()).to_pyarrow().to_pylist()  # type: ignore[no-any-return]
 
 
-def outcomes_by_district(
-    store: Store, codes: tuple[str, ...], period: Period, force: Force, domestic: bool, as_of: int | None = None
-) -> pa.Table:
+def outcomes_by_district(crimes: ibis.Table, period: Period, force: Force, domestic: bool) -> pa.Table:
     """One row per outcome label present (Home Office order), then ``(blank)``, then ``Totals``;
     a column per district and ``Force``."""
-    rows = _counts(store, codes, period, as_of, ["outcome", "outcome_type", "district", "domestic_flag"])
+    rows = _counts(crimes, period, ["outcome", "outcome_type", "district", "domestic_flag"])
     cells: dict[tuple[str, str], dict[str, int]] = {}
     for r in rows:
         if bool(r["domestic_flag"]) != domestic:
@@ -99,22 +96,18 @@ def _by_flag_and_type(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     return by_flag
 
 
-def outcome_groups(
-    store: Store, codes: tuple[str, ...], period: Period, groups: tuple[OutcomeGroup, ...], as_of: int | None = None
-) -> pa.Table:
+def outcome_groups(crimes: ibis.Table, period: Period, groups: tuple[OutcomeGroup, ...]) -> pa.Table:
     """Every configured group's count and share of all crimes in the window (``(blank)`` included
     in the denominator), with a Wilson 95% interval; the last group is ``Not yet assigned``."""
-    by_flag = _by_flag_and_type(_counts(store, codes, period, as_of, ["outcome_type", "domestic_flag"]))
+    by_flag = _by_flag_and_type(_counts(crimes, period, ["outcome_type", "domestic_flag"]))
     rows = [row for label in DOMESTIC_LABELS for row in _group_rows(label, by_flag[label], groups)]
     return pa.Table.from_pylist(rows, schema=GROUP_SCHEMA)
 
 
-def outcome_maturity(
-    store: Store, codes: tuple[str, ...], period: Period, groups: tuple[OutcomeGroup, ...], as_of: int | None = None
-) -> pa.Table:
+def outcome_maturity(crimes: ibis.Table, period: Period, groups: tuple[OutcomeGroup, ...]) -> pa.Table:
     """Outcome groups by recording month: crimes recorded late in the window have had less
     time to reach an outcome, so their rates are not yet comparable."""
-    t = crimes_in(store, codes, period, as_of)
+    t = within(crimes, period)
     t = t.mutate(month=t.recorded_date.truncate("M"))
     rows = t.group_by(["month", "outcome_type", "domestic_flag"]).aggregate(n=t.count()).to_pyarrow().to_pylist()
     months = sorted({f"{r['month']:%Y-%m}" for r in rows})

@@ -7,8 +7,12 @@ each table comes from one analysis function in this package.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import ibis
 import pyarrow as pa
 
 from stalking_profile.errors import ConfigError
@@ -17,6 +21,7 @@ from stalking_profile.metrics.config import ProfileConfig, load_config
 from stalking_profile.metrics.handling import arrests, risk_assessment
 from stalking_profile.metrics.outcomes import outcome_groups, outcome_maturity, outcomes_by_district
 from stalking_profile.metrics.periods import Period, parse_period
+from stalking_profile.metrics.selection import crimes_in
 from stalking_profile.metrics.trends import rolling_12m
 from stalking_profile.metrics.volumes import volumes, volumes_by_relationship
 from stalking_profile.store.connection import Store
@@ -85,6 +90,23 @@ def _notes(profile: Profile, config: ProfileConfig, span: tuple[dt.date, dt.date
     return notes
 
 
+#: The columns the core tables read.
+_COLUMNS = ("crime_ref", "recorded_date", "district", "domestic_flag", "relationship", "outcome", "outcome_type",
+            "arrest_made", "risk_assessment")
+
+
+@contextmanager
+def _materialised(store: Store, expr: ibis.Table) -> Iterator[ibis.Table]:
+    """The family's current crimes computed once into a temporary table (the current-version view
+    ranks every version of every crime; the tables then read the small result many times)."""
+    name = f"_sp_profile_{uuid.uuid4().hex[:12]}"
+    table = store.con.create_table(name, expr, temp=True)
+    try:
+        yield table
+    finally:
+        store.con.drop_table(name, force=True)
+
+
 def build_profile(
     store: Store, request: ProfileRequest | None = None, force: Force | None = None,
     config: ProfileConfig | None = None,
@@ -103,19 +125,18 @@ def build_profile(
         raise ConfigError(f"the window {period.start} to {period.end} is outside the data ({span[0]} to {span[1]})",
                           "choose --to or --period within the store's dates (see `stalking-profile info`)")
     profile = Profile(period, period.previous(), req.family, codes, req.as_of)
-    args = (store, codes, period)
-    profile.tables = {
-        "volumes": volumes(*args, force, req.as_of),
-        "volumes_by_relationship": volumes_by_relationship(*args, req.as_of),
-        "rolling_12m": rolling_12m(store, codes, (period.end.year, period.end.month), config.recording_breaks,
-                                   req.as_of),
-        "outcomes_domestic": outcomes_by_district(*args, force, True, req.as_of),
-        "outcomes_non_domestic": outcomes_by_district(*args, force, False, req.as_of),
-        "outcome_groups": outcome_groups(*args, config.outcome_groups, req.as_of),
-        "outcome_maturity": outcome_maturity(*args, config.outcome_groups, req.as_of),
-        "arrests": arrests(*args, force, req.as_of),
-        "risk_assessment": risk_assessment(*args, force, req.as_of),
-    }
+    with _materialised(store, crimes_in(store, codes, None, req.as_of).select(*_COLUMNS)) as crimes:
+        profile.tables = {
+            "volumes": volumes(crimes, period, force),
+            "volumes_by_relationship": volumes_by_relationship(crimes, period),
+            "rolling_12m": rolling_12m(crimes, (period.end.year, period.end.month), config.recording_breaks),
+            "outcomes_domestic": outcomes_by_district(crimes, period, force, True),
+            "outcomes_non_domestic": outcomes_by_district(crimes, period, force, False),
+            "outcome_groups": outcome_groups(crimes, period, config.outcome_groups),
+            "outcome_maturity": outcome_maturity(crimes, period, config.outcome_groups),
+            "arrests": arrests(crimes, period, force),
+            "risk_assessment": risk_assessment(crimes, period, force),
+        }
     profile.notes = _notes(profile, config, span)
     return profile
 

@@ -11,7 +11,7 @@ from stalking_profile.force import Force
 from stalking_profile.metrics.periods import Period
 from stalking_profile.store.connection import Store
 
-__all__ = ["DOMESTIC_LABELS", "by_district", "crimes_in", "flag_label"]
+__all__ = ["DOMESTIC_LABELS", "by_district", "crimes_in", "flag_label", "within"]
 
 #: The ``domestic`` column's values, in output order.
 DOMESTIC_LABELS = ("All", "Domestic", "Non-Domestic")
@@ -27,6 +27,12 @@ def crimes_in(store: Store, codes: Iterable[str], period: Period | None = None, 
             selected.recorded_date >= ibis.literal(period.start), selected.recorded_date <= ibis.literal(period.end)
         )
     return selected
+
+
+def within(crimes: ibis.Table, period: Period) -> ibis.Table:
+    """The crimes recorded in ``period`` (both ends inclusive)."""
+    return crimes.filter(crimes.recorded_date >= ibis.literal(period.start),
+                         crimes.recorded_date <= ibis.literal(period.end))
 
 
 def flag_label(flag: bool) -> str:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import ibis
 import pyarrow as pa
 
 from stalking_profile.metrics.config import RecordingBreak
 from stalking_profile.metrics.periods import months_between, shift_months
-from stalking_profile.metrics.selection import crimes_in
 from stalking_profile.metrics.stats import change_pct
-from stalking_profile.store.connection import Store
 
 __all__ = ["ROLLING_SCHEMA", "monthly_counts", "rolling_12m"]
 
@@ -29,10 +28,9 @@ ROLLING_SCHEMA = pa.schema(
 )
 
 
-def monthly_counts(store: Store, codes: tuple[str, ...], as_of: int | None = None) -> dict[str, list[int]]:
+def monthly_counts(crimes: ibis.Table) -> dict[str, list[int]]:
     """Crimes per recording month (``YYYY-MM``): ``[domestic, non-domestic]``."""
-    t = crimes_in(store, codes, None, as_of)
-    t = t.mutate(month=t.recorded_date.truncate("M"))
+    t = crimes.mutate(month=crimes.recorded_date.truncate("M"))
     rows = t.group_by(["month", "domestic_flag"]).aggregate(n=t.count()).to_pyarrow().to_pylist()
     counts: dict[str, list[int]] = {}
     for r in rows:
@@ -41,10 +39,7 @@ def monthly_counts(store: Store, codes: tuple[str, ...], as_of: int | None = Non
     return counts
 
 
-def rolling_12m(
-    store: Store, codes: tuple[str, ...], last_month: tuple[int, int], breaks: tuple[RecordingBreak, ...],
-    as_of: int | None = None,
-) -> pa.Table:
+def rolling_12m(crimes: ibis.Table, last_month: tuple[int, int], breaks: tuple[RecordingBreak, ...]) -> pa.Table:
     """12-month rolling totals for every month from the 12th month of data to ``last_month``.
 
     ``recording_break`` names a rule change that starts that month; ``window_spans_break`` is
@@ -52,7 +47,7 @@ def rolling_12m(
     months before is given as a percentage and as a ratio (1,311 -> 4,818 is +267.5%,
     a ratio of 3.68: never "370%").
     """
-    counts = monthly_counts(store, codes, as_of)
+    counts = monthly_counts(crimes)
     if not counts:
         return ROLLING_SCHEMA.empty_table()
     first = dt.date.fromisoformat(min(counts) + "-01")

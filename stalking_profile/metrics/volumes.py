@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import ibis
 import pyarrow as pa
 
 from stalking_profile.force import Force
 from stalking_profile.metrics.periods import Period
-from stalking_profile.metrics.selection import DOMESTIC_LABELS, by_district, crimes_in, flag_label
+from stalking_profile.metrics.selection import DOMESTIC_LABELS, by_district, flag_label, within
 from stalking_profile.metrics.stats import change_pct, change_test
-from stalking_profile.store.connection import Store
 
 __all__ = ["VOLUME_SCHEMA", "volumes", "volumes_by_relationship"]
 
@@ -27,11 +27,10 @@ VOLUME_SCHEMA = pa.schema(
 )
 
 
-def _grouped(store: Store, codes: tuple[str, ...], period: Period, as_of: int | None,
-             keys: list[str]) -> list[dict[str, Any]]:
+def _grouped(crimes: ibis.Table, period: Period, keys: list[str]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for window, name in ((period, "current"), (period.previous(), "previous")):
-        t = crimes_in(store, codes, window, as_of)
+        t = within(crimes, window)
         for r in t.group_by(keys).aggregate(n=t.count()).to_pyarrow().to_pylist():
             rows.append({**r, "current": 0, "previous": 0, name: int(r["n"])})
     return rows
@@ -43,25 +42,25 @@ def _row(district: str, domestic: str, sums: dict[str, int]) -> dict[str, Any]:
             "change_pct": change_pct(current, previous), "change_p_value": change_test(current, previous)}
 
 
-def volumes(store: Store, codes: tuple[str, ...], period: Period, force: Force, as_of: int | None = None) -> pa.Table:
+def volumes(crimes: ibis.Table, period: Period, force: Force) -> pa.Table:
     """Crimes recorded in ``period`` and in the window before, with the change and its p-value.
 
     One row per district (then ``Force``) and ``domestic`` (All, Domestic, Non-Domestic).
     ``change_p_value`` tests whether the two windows share one Poisson rate (exact
     conditional test): a small value means the change is larger than chance.
     """
-    grouped = _grouped(store, codes, period, as_of, ["district", "domestic_flag"])
+    grouped = _grouped(crimes, period, ["district", "domestic_flag"])
     rows = by_district(grouped, force, ("current", "previous"), _row)
     return pa.Table.from_pylist(rows, schema=VOLUME_SCHEMA)
 
 
-def volumes_by_relationship(store: Store, codes: tuple[str, ...], period: Period, as_of: int | None = None) -> pa.Table:
+def volumes_by_relationship(crimes: ibis.Table, period: Period) -> pa.Table:
     """Force-level volumes by victim-suspect relationship, for All, Domestic and Non-Domestic.
 
     Separates former- and current-partner stalking (swept in by the April 2020 rule) from
     the rest; ``not recorded`` collects crimes with no relationship.
     """
-    grouped = _grouped(store, codes, period, as_of, ["relationship", "domestic_flag"])
+    grouped = _grouped(crimes, period, ["relationship", "domestic_flag"])
     sums: dict[tuple[str, str], list[int]] = {}
     for r in grouped:
         relationship = r["relationship"] or "not recorded"
