@@ -248,3 +248,26 @@ def test_duckdb_and_postgres_give_identical_tables(tmp_path: Path) -> None:
             profiles.append(build_profile(s, SEED_WINDOW))
     for name, table in profiles[0].tables.items():
         assert table.to_pylist() == profiles[1].tables[name].to_pylist(), name
+
+
+def test_relationship_tables_by_hand(tmp_path: Path, store: Store, options: IngestOptions) -> None:
+    rows = ([{"relationship": "ex-partner", "arrest_made": "Y", "outcome": "1: CHARGED"}] * 3
+            + [{"relationship": "former_partner", "risk_assessment": "DASH"}] * 5
+            + [{"relationship": "stranger", "domestic_flag": "N", "arrest_made": "Y"}] * 2
+            + [{"relationship": "", "domestic_flag": "N", "recorded_date": "2020-03-01"}])
+    ingest(write_csv(tmp_path / "r.csv", rows_of(*rows)), store, options)
+    profile = build_profile(store, ProfileRequest(period="2020-07-01:2021-06-30"))
+    vol = {(r["domestic"], r["relationship"]): (r["current"], r["previous"])
+           for r in profile.tables["volumes_by_relationship"].to_pylist()}
+    assert vol == {("All", "former_partner"): (8, 0), ("All", "stranger"): (2, 0), ("All", "not recorded"): (0, 1),
+                   ("Domestic", "former_partner"): (8, 0), ("Non-Domestic", "stranger"): (2, 0),
+                   ("Non-Domestic", "not recorded"): (0, 1)}
+    handling = {(r["domestic"], r["relationship"]): r for r in profile.tables["handling_by_relationship"].to_pylist()}
+    partner = handling[("Domestic", "former_partner")]
+    assert (partner["crimes"], partner["arrested"], partner["arrested_pct"], partner["assessed_pct"]) == (8, 3, 37.5,
+                                                                                                         62.5)
+    assert (partner["arrested_ci_low"], partner["arrested_ci_high"]) == wilson(3, 8)
+    groups = {(r["domestic"], r["relationship"], r["group"]): r
+              for r in profile.tables["outcome_groups_by_relationship"].to_pylist()}
+    charged = groups[("All", "former_partner", "Charged/summonsed (1, 1A)")]
+    assert (charged["count"], charged["pct"], charged["crimes"]) == (3, 37.5, 8)

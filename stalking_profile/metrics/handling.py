@@ -9,10 +9,10 @@ import pyarrow as pa
 
 from stalking_profile.force import Force
 from stalking_profile.metrics.periods import Period
-from stalking_profile.metrics.selection import by_district, within
+from stalking_profile.metrics.selection import by_district, by_relationship, within
 from stalking_profile.metrics.stats import pct, wilson
 
-__all__ = ["ASSESSED_FORMS", "arrests", "risk_assessment"]
+__all__ = ["ASSESSED_FORMS", "arrests", "handling_by_relationship", "risk_assessment"]
 
 #: A crime counts as assessed when one of these forms is recorded.
 ASSESSED_FORMS = ("DASH", "DARA", "S-DASH")
@@ -47,3 +47,28 @@ def risk_assessment(crimes: ibis.Table, period: Period, force: Force) -> pa.Tabl
         crimes=t.count(), assessed=t.risk_assessment.isin(list(ASSESSED_FORMS)).ifelse(1, 0).sum()
     ).to_pyarrow().to_pylist()
     return _rate_table(grouped, force, "assessed")
+
+
+def _measures(t: ibis.Table) -> dict[str, ibis.Value]:
+    return {"crimes": t.count(), "arrested": (t.arrest_made == ibis.literal(True)).ifelse(1, 0).sum(),
+            "assessed": t.risk_assessment.isin(list(ASSESSED_FORMS)).ifelse(1, 0).sum()}
+
+
+def handling_by_relationship(crimes: ibis.Table, period: Period) -> pa.Table:
+    """Arrest and risk-assessment rates by victim-suspect relationship (force level), so that
+    partner stalking brought in by the April 2020 rule can be told apart from the rest."""
+    t = within(crimes, period)
+    grouped = t.group_by(["relationship", "domestic_flag"]).aggregate(**_measures(t)).to_pyarrow().to_pylist()
+    rows = []
+    for label, relationship, c in by_relationship(grouped, ("crimes", "arrested", "assessed")):
+        row: dict[str, Any] = {"domestic": label, "relationship": relationship, "crimes": c["crimes"]}
+        for measure in ("arrested", "assessed"):
+            low, high = wilson(c[measure], c["crimes"])
+            row.update({measure: c[measure], f"{measure}_pct": pct(c[measure], c["crimes"]),
+                        f"{measure}_ci_low": low, f"{measure}_ci_high": high})
+        rows.append(row)
+    fields = [("domestic", pa.string()), ("relationship", pa.string()), ("crimes", pa.int64())]
+    for measure in ("arrested", "assessed"):
+        fields += [(measure, pa.int64()), (f"{measure}_pct", pa.float64()), (f"{measure}_ci_low", pa.float64()),
+                   (f"{measure}_ci_high", pa.float64())]
+    return pa.Table.from_pylist(rows, schema=pa.schema(fields))

@@ -11,10 +11,11 @@ import pyarrow as pa
 from stalking_profile.force import Force
 from stalking_profile.metrics.config import BLANK_GROUP, OutcomeGroup
 from stalking_profile.metrics.periods import Period
-from stalking_profile.metrics.selection import DOMESTIC_LABELS, flag_label, within
+from stalking_profile.metrics.selection import DOMESTIC_LABELS, by_relationship, flag_label, within
 from stalking_profile.metrics.stats import pct, wilson
 
-__all__ = ["BLANK", "TOTALS", "outcome_groups", "outcome_maturity", "outcome_sort_key", "outcomes_by_district"]
+__all__ = ["BLANK", "TOTALS", "outcome_groups", "outcome_groups_by_relationship", "outcome_maturity",
+           "outcome_sort_key", "outcomes_by_district"]
 
 BLANK = "(blank)"
 TOTALS = "Totals"
@@ -117,4 +118,22 @@ def outcome_maturity(crimes: ibis.Table, period: Period, groups: tuple[OutcomeGr
         for label in DOMESTIC_LABELS:
             out.extend({"month": month, **row} for row in _group_rows(label, by_flag[label], groups))
     schema = pa.schema([("month", pa.string()), *GROUP_SCHEMA])
+    return pa.Table.from_pylist(out, schema=schema)
+
+
+def outcome_groups_by_relationship(crimes: ibis.Table, period: Period, groups: tuple[OutcomeGroup, ...]) -> pa.Table:
+    """The outcome groups by victim-suspect relationship: do partner cases, swept into stalking
+    in April 2020, end differently from the rest?"""
+    rows = _counts(crimes, period, ["relationship", "outcome_type", "domestic_flag"])
+    keyed = [{**r, "type_key": r["outcome_type"] or "", "n": int(r["n"])} for r in rows]
+    types = sorted({r["type_key"] for r in keyed})
+    measures = tuple(types)
+    wide = []
+    for r in keyed:
+        wide.append({"relationship": r["relationship"], "domestic_flag": r["domestic_flag"],
+                     **{t: (r["n"] if t == r["type_key"] else 0) for t in types}})
+    out: list[dict[str, Any]] = []
+    for label, relationship, by_type in by_relationship(wide, measures):
+        out.extend({"relationship": relationship, **row} for row in _group_rows(label, by_type, groups))
+    schema = pa.schema([("relationship", pa.string()), *GROUP_SCHEMA])
     return pa.Table.from_pylist(out, schema=schema)

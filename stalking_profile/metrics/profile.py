@@ -18,8 +18,13 @@ import pyarrow as pa
 from stalking_profile.errors import ConfigError
 from stalking_profile.force import Force, load_force
 from stalking_profile.metrics.config import ProfileConfig, load_config
-from stalking_profile.metrics.handling import arrests, risk_assessment
-from stalking_profile.metrics.outcomes import outcome_groups, outcome_maturity, outcomes_by_district
+from stalking_profile.metrics.handling import arrests, handling_by_relationship, risk_assessment
+from stalking_profile.metrics.outcomes import (
+    outcome_groups,
+    outcome_groups_by_relationship,
+    outcome_maturity,
+    outcomes_by_district,
+)
 from stalking_profile.metrics.periods import Period, parse_period
 from stalking_profile.metrics.selection import crimes_in
 from stalking_profile.metrics.trends import rolling_12m
@@ -134,8 +139,10 @@ def build_profile(
             "outcomes_non_domestic": outcomes_by_district(crimes, period, force, False),
             "outcome_groups": outcome_groups(crimes, period, config.outcome_groups),
             "outcome_maturity": outcome_maturity(crimes, period, config.outcome_groups),
+            "outcome_groups_by_relationship": outcome_groups_by_relationship(crimes, period, config.outcome_groups),
             "arrests": arrests(crimes, period, force),
             "risk_assessment": risk_assessment(crimes, period, force),
+            "handling_by_relationship": handling_by_relationship(crimes, period),
         }
     profile.notes = _notes(profile, config, span)
     return profile

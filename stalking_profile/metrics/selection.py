@@ -11,7 +11,7 @@ from stalking_profile.force import Force
 from stalking_profile.metrics.periods import Period
 from stalking_profile.store.connection import Store
 
-__all__ = ["DOMESTIC_LABELS", "by_district", "crimes_in", "flag_label", "within"]
+__all__ = ["DOMESTIC_LABELS", "by_district", "by_relationship", "crimes_in", "flag_label", "within"]
 
 #: The ``domestic`` column's values, in output order.
 DOMESTIC_LABELS = ("All", "Domestic", "Non-Domestic")
@@ -60,3 +60,26 @@ def by_district(
         for label in DOMESTIC_LABELS:
             rows.append(build(district, label, sums.get((district, label), dict.fromkeys(measures, 0))))
     return rows
+
+
+_RELATIONSHIPS = ("current_partner", "former_partner", "family", "acquaintance", "stranger", "unknown", "not recorded")
+
+
+def by_relationship(grouped: list[Row], measures: tuple[str, ...]) -> list[tuple[str, str, dict[str, int]]]:
+    """Sums of ``measures`` by (domestic label, relationship), labels in output order and
+    relationships in the contract's order, ``not recorded`` last; ``grouped`` holds rows with
+    ``relationship``, ``domestic_flag`` and the measures."""
+    sums: dict[tuple[str, str], dict[str, int]] = {}
+    for r in grouped:
+        relationship = r["relationship"] or "not recorded"
+        for label in ("All", flag_label(bool(r["domestic_flag"]))):
+            cell = sums.setdefault((label, relationship), dict.fromkeys(measures, 0))
+            for m in measures:
+                cell[m] += int(r[m] or 0)
+
+    def order(relationship: str) -> tuple[int, str]:
+        known = relationship in _RELATIONSHIPS
+        return (_RELATIONSHIPS.index(relationship) if known else len(_RELATIONSHIPS), relationship)
+
+    return [(label, rel, sums[(label, rel)]) for label in DOMESTIC_LABELS
+            for rel in sorted({k[1] for k in sums if k[0] == label}, key=order)]

@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from stalking_profile.force import Force
 from stalking_profile.metrics.periods import Period
-from stalking_profile.metrics.selection import DOMESTIC_LABELS, by_district, flag_label, within
+from stalking_profile.metrics.selection import by_district, by_relationship, within
 from stalking_profile.metrics.stats import change_pct, change_test
 
 __all__ = ["VOLUME_SCHEMA", "volumes", "volumes_by_relationship"]
@@ -61,20 +61,9 @@ def volumes_by_relationship(crimes: ibis.Table, period: Period) -> pa.Table:
     the rest; ``not recorded`` collects crimes with no relationship.
     """
     grouped = _grouped(crimes, period, ["relationship", "domestic_flag"])
-    sums: dict[tuple[str, str], list[int]] = {}
-    for r in grouped:
-        relationship = r["relationship"] or "not recorded"
-        for label in ("All", flag_label(bool(r["domestic_flag"]))):
-            cell = sums.setdefault((label, relationship), [0, 0])
-            cell[0] += r["current"]
-            cell[1] += r["previous"]
-    order = ("current_partner", "former_partner", "family", "acquaintance", "stranger", "unknown", "not recorded")
-    rows = []
-    for label in DOMESTIC_LABELS:
-        present = {k[1] for k in sums if k[0] == label}
-        for relationship in sorted(present, key=lambda x: (order.index(x) if x in order else len(order), x)):
-            current, previous = sums[(label, relationship)]
-            rows.append({"domestic": label, "relationship": relationship, "current": current, "previous": previous,
-                         "change_pct": change_pct(current, previous), "change_p_value": change_test(current, previous)})
+    rows = [{"domestic": label, "relationship": rel, "current": c["current"], "previous": c["previous"],
+             "change_pct": change_pct(c["current"], c["previous"]),
+             "change_p_value": change_test(c["current"], c["previous"])}
+            for label, rel, c in by_relationship(grouped, ("current", "previous"))]
     schema = pa.schema([("domestic", pa.string()), ("relationship", pa.string()), *list(VOLUME_SCHEMA)[2:]])
     return pa.Table.from_pylist(rows, schema=schema)
