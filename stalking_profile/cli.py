@@ -24,7 +24,7 @@ from rich.table import Table
 from stalking_profile import __version__
 from stalking_profile.errors import InputFileError, StalkingProfileError
 from stalking_profile.force import load_force
-from stalking_profile.ingest.mapping import load_mapping, shipped_mappings
+from stalking_profile.ingest.mapping import load_mapping, shipped_mapping, shipped_mappings
 from stalking_profile.ingest.pipeline import IngestOptions, IngestResult, ingest
 from stalking_profile.metrics.profile import ProfileRequest, build_profile
 from stalking_profile.store.connection import open_store
@@ -108,6 +108,9 @@ def _progress(path: Path, quiet: bool, **options: Any) -> Iterator[IngestOptions
 
 
 def _print_result(result: IngestResult) -> None:
+    if result.key_created:
+        err.print(f"[bold]Note:[/] created a new pseudonymisation key at {escape(str(result.key_created))}. "
+                  "Back it up: later imports must use the same key to link people across extracts.", highlight=False)
     if result.already_imported:
         out.print(f"{result.file_name}: already imported as batch {result.batch_id}; nothing changed.")
         return
@@ -284,14 +287,7 @@ def mapping_list() -> None:
 @user_errors
 def mapping_show(name: Annotated[str, typer.Argument(help="Profile name, e.g. canonical")]) -> None:
     """Print a shipped profile as TOML, to copy and adapt with --mapping."""
-    found = {m.name: m for m in shipped_mappings()}
-    if name not in found:
-        raise InputFileError(f"no mapping profile called '{name}'", f"use one of: {', '.join(found)}")
-    m = found[name]
-    out.print(f'name = "{m.name}"\ndescription = "{m.description}"\n\n[columns]', highlight=False, markup=False)
-    for canonical, sources in m.columns.items():
-        value = f'"{sources[0]}"' if len(sources) == 1 else "[" + ", ".join(f'"{s}"' for s in sources) + "]"
-        out.print(f"{canonical} = {value}", highlight=False, markup=False)
+    out.print(shipped_mapping(name).to_toml(), highlight=False, markup=False, end="")
 
 
 def _version(value: bool) -> None:

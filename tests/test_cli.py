@@ -25,8 +25,8 @@ def _run(*args: str) -> tuple[int, str, str]:
 def test_ingest_then_info(tmp_path: Path) -> None:
     db = str(tmp_path / "s.duckdb")
     path = write_csv(tmp_path / "x.csv", rows_of({}, {"district": "Atlantis"}, {"domestic_flag": "N"}))
-    code, out, _ = _run("ingest", str(path), "--db", db, "--rejects", str(tmp_path / "rej.csv"))
-    assert code == 0
+    code, out, err = _run("ingest", str(path), "--db", db, "--rejects", str(tmp_path / "rej.csv"))
+    assert code == 0 and "created a new pseudonymisation key at" in err.replace("\n", " ")
     assert "read 3 = accepted 2 + rejected 1" in out
     assert "unknown district 'Atlantis'" in out and str(tmp_path / "rej.csv") in out.replace("\n", "")
     code, out, _ = _run("ingest", str(path), "--db", db)

@@ -143,8 +143,8 @@ def test_bad_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STALKING_PROFILE_KEY", "  ")
     with pytest.raises(ConfigError, match="set but empty"):
         pseudonymise.load_key()
-    monkeypatch.setenv("STALKING_PROFILE_KEY", "short")
-    with pytest.raises(ConfigError, match="at least 16 are needed"):
+    monkeypatch.setenv("STALKING_PROFILE_KEY", "twenty-nine characters long!")
+    with pytest.raises(ConfigError, match="at least 32 are needed"):
         pseudonymise.load_key()
     monkeypatch.delenv("STALKING_PROFILE_KEY")
     key_file = Path(os.environ["STALKING_PROFILE_KEY_FILE"])
@@ -188,3 +188,15 @@ def test_blank_lines_keep_row_numbers(tmp_path: Path, store: Store, options: Ing
     assert (result.rows_read, result.rows_rejected, result.rows_blank) == (2, 1, 3)  # lines 3, 5 and 6
     issues = store.table(tables.ROW_ISSUES).to_pyarrow().to_pylist()
     assert [i["row_number"] for i in issues] == [4]  # the fourth line of the file
+
+
+def test_a_file_imported_meanwhile_by_another_process_is_refused(
+    tmp_path: Path, store: Store, options: IngestOptions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_csv(tmp_path / "a.csv", rows_of({}))
+    ingest(path, store, options)
+    # as if a second process had passed the first check before the first one committed
+    monkeypatch.setattr("stalking_profile.ingest.pipeline._previous_import", lambda *_a: None)
+    with pytest.raises(StoreError, match="imported by another process"):
+        ingest(path, store, options)
+    assert store.table(tables.BATCHES).count().to_pyarrow().as_py() == 1

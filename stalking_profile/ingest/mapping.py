@@ -16,6 +16,7 @@ required column is used (the canonical profile is tried first).
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ import pyarrow as pa
 from stalking_profile.errors import ConfigError, InputFileError, MissingColumnError, read_text_file
 from stalking_profile.schema.columns import CRIME_COLUMNS, REQUIRED_COLUMNS
 
-__all__ = ["ColumnMapping", "apply_mapping", "choose_mapping", "load_mapping", "shipped_mappings"]
+__all__ = ["ColumnMapping", "apply_mapping", "choose_mapping", "load_mapping", "shipped_mapping", "shipped_mappings"]
 
 _CANONICAL = {c.name for c in CRIME_COLUMNS}
 
@@ -56,6 +57,14 @@ class ColumnMapping:
                     found[canonical] = by_norm[_norm(source)]
                     break
         return found
+
+    def to_toml(self) -> str:
+        """The profile as TOML, to copy and adapt with ``--mapping``."""
+        lines = [f"name = {json.dumps(self.name)}", f"description = {json.dumps(self.description)}", "", "[columns]"]
+        for canonical, sources in self.columns.items():
+            quoted = [json.dumps(s) for s in sources]
+            lines.append(f"{canonical} = {quoted[0] if len(quoted) == 1 else '[' + ', '.join(quoted) + ']'}")
+        return "\n".join(lines) + "\n"
 
     def missing(self, headers: list[str]) -> list[str]:
         found = self.resolve(headers)
@@ -94,6 +103,14 @@ def load_mapping(path: Path) -> ColumnMapping:
     if not path.is_file():
         raise ConfigError(f"mapping file {path} not found", "check the path given to --mapping")
     return parse_mapping(read_text_file(path, "mapping file"), str(path))
+
+
+def shipped_mapping(name: str) -> ColumnMapping:
+    """A shipped profile by name."""
+    found = {m.name: m for m in shipped_mappings()}
+    if name not in found:
+        raise ConfigError(f"no mapping profile called '{name}'", f"use one of: {', '.join(found)}")
+    return found[name]
 
 
 def shipped_mappings() -> list[ColumnMapping]:

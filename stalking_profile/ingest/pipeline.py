@@ -72,6 +72,7 @@ class IngestResult:
     rows_rejected: int = 0
     rows_warned: int = 0
     rows_blank: int = 0  # blank lines skipped: not records, so not in rows_read
+    key_created: Path | None = None  # a new key file was made for this import
     rows_new: int = 0
     rows_changed: int = 0
     rows_unchanged: int = 0
@@ -287,6 +288,7 @@ def ingest(path: Path, store: Store, options: IngestOptions | None = None) -> In
         result.batch_id, result.already_imported = previous, True
         return result
     key = load_key()
+    result.key_created = key.created
     check_key(store.meta(KEY_FINGERPRINT), key.fingerprint)  # before the work, not only at the commit
     mapping = choose_mapping(raw.table.column_names, opts.mapping, path.name)
     mapped, result.ignored_columns = apply_mapping(raw.table, mapping, path.name)

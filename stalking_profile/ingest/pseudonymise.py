@@ -28,7 +28,7 @@ __all__ = ["TOKEN_SCHEMA", "TOKEN_TYPES", "PseudonymKey", "default_key_path", "l
 
 KEY_ENV = "STALKING_PROFILE_KEY"
 KEY_FILE_ENV = "STALKING_PROFILE_KEY_FILE"
-_MIN_KEY_BYTES = 16
+_MIN_KEY_BYTES = 32  # a short passphrase would let low-entropy ids be guessed back from their tokens
 _TOKEN_CHARS = 32  # 128 bits of the HMAC: collisions are negligible at force scale
 
 TOKEN_SCHEMA = pa.schema([("crime_ref", pa.string()), ("role", pa.string())] + [(t, pa.string()) for t in TOKEN_TYPES])
@@ -55,6 +55,7 @@ class PseudonymKey:
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
         self.fingerprint = self.token("stalking-profile key fingerprint", "fingerprint")[:16]
+        self.created: Path | None = None  # where load_key made a new key file, if it did
 
     def _mac(self, message: bytes) -> str:
         inner = self._inner.copy()
@@ -117,7 +118,9 @@ def load_key(create: bool = True) -> PseudonymKey:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as f:
         f.write(secrets.token_hex(32) + "\n")
-    return PseudonymKey(_read_key_file(path))
+    key = PseudonymKey(_read_key_file(path))
+    key.created = path
+    return key
 
 
 def _name_parts(names: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:

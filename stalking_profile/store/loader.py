@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from stalking_profile.errors import KeyMismatchError
+from stalking_profile.errors import KeyMismatchError, StoreError
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
 
@@ -139,6 +139,18 @@ def _check_key(tx: _Tx, fingerprint: str) -> None:
     check_key(rows[0][0] if rows else None, fingerprint)
 
 
+def _check_not_just_imported(tx: _Tx, batch: pa.Table) -> None:
+    """Under the lock: refuse a file that another process imported as the latest batch meanwhile."""
+    kind, sha = batch["source_kind"][0].as_py(), batch["file_sha256"][0].as_py()
+    if not re.fullmatch(r"[0-9a-f]{64}", sha) or not re.fullmatch(r"[a-z_]+", kind):
+        raise ValueError("batch row without a file hash")
+    latest = tx.execute(f"SELECT file_sha256 FROM {tables.BATCHES} WHERE source_kind = '{kind}' "
+                        "ORDER BY batch_id DESC LIMIT 1")
+    if latest and latest[0][0] == sha:
+        raise StoreError("this file was imported by another process while it was being read; nothing was written",
+                         "run `stalking-profile info` to see the batch")
+
+
 def _move(tx: _Tx, stage: str, target: str, columns: list[str], batch_id: int, where: str = "") -> None:
     cols = ", ".join(columns)
     tx.execute(f"INSERT INTO {target} (batch_id, {cols}) SELECT {batch_id}, {cols} FROM {stage} {where}")
@@ -149,6 +161,7 @@ def write_batch(store: Store, payload: BatchPayload) -> BatchWrite:
     with _transaction(store) as tx:
         if store.engine == "postgres":
             tx.execute(f"LOCK TABLE {tables.BATCHES} IN EXCLUSIVE MODE")
+        _check_not_just_imported(tx, payload.batch)
         _check_key(tx, payload.key_fingerprint)
         batch_id = int(tx.execute(f"SELECT COALESCE(MAX(batch_id), 0) + 1 FROM {tables.BATCHES}")[0][0])
         parts = (
