@@ -102,6 +102,27 @@ def measure_profile(db: Path) -> dict[str, float]:
             "crimes_in_store": float(len(crimes)), "peak_rss_mb": _peak_mb()}
 
 
+def measure_placement(records: int) -> dict[str, float]:
+    """Placing ``records`` crimes by coordinates (point-in-LSOA), the slowest placement route."""
+    import numpy as np
+    import pyarrow as pa
+
+    from stalking_profile.spatial.assign import place_crimes
+    from stalking_profile.spatial.geography import default_lsoas, sample_points
+
+    areas = default_lsoas()
+    rng = np.random.default_rng(3)
+    truth = rng.integers(0, len(areas), records)
+    lon, lat = sample_points(areas, truth, rng)
+    crimes = pa.table({"crime_ref": pa.array(np.arange(records).astype(str)), "ward_code": pa.nulls(records, pa.string()),
+                       "lsoa_code": pa.nulls(records, pa.string()), "latitude": lat, "longitude": lon})
+    t0 = time.perf_counter()
+    placed = place_crimes(crimes, areas, None)
+    elapsed = time.perf_counter() - t0
+    correct = float(np.mean(np.asarray(placed["lsoa_code"].to_pylist(), dtype=object) == areas.codes[truth]))
+    return {"place_s": elapsed, "correct_share": correct, "peak_rss_mb": _peak_mb()}
+
+
 def _child(kind: str, records: int, workdir: Path) -> dict[str, float]:
     cmd = [sys.executable, "-m", "benchmarks.run", "--child", kind, "--records", str(records), "--workdir",
            str(workdir)]
@@ -125,6 +146,9 @@ def main() -> None:
         if args.child == "profile":
             print(json.dumps(measure_profile(args.workdir / f"bench-ingest-{args.records}.duckdb")))
             return
+        if args.child == "place":
+            print(json.dumps(measure_placement(args.records)))
+            return
         db.unlink(missing_ok=True)
         if args.child == "synth":
             print(json.dumps(measure_synth(args.records, extract)))
@@ -145,8 +169,9 @@ def main() -> None:
             ingest = _child("ingest", records, Path(tmp))
             floor = _child("floor", records, Path(tmp))
             profile = _child("profile", records, Path(tmp))
+            place = _child("place", records, Path(tmp))
             results["runs"][str(records)] = {  # type: ignore[index]
-                "synth": synth, "ingest": ingest, "floor": floor, "profile": profile}
+                "synth": synth, "ingest": ingest, "floor": floor, "profile": profile, "place": place}
             print(f"{records:>9,} rows  synth {synth['generate_s']:.2f} s (+{synth['write_csv_s']:.2f} s CSV, "
                   f"{synth['peak_rss_mb']:.0f} MB)  ingest {ingest['ingest_s']:.2f} s = "
                   f"{ingest['rows_per_s']:,.0f} rows/s ({ingest['peak_rss_mb']:.0f} MB peak; bare DuckDB copy "
@@ -156,6 +181,8 @@ def main() -> None:
                   f"; pandas {profile['pandas_compute_s']:.2f} s + {profile['pandas_load_s']:.2f} s loading = "
                   f"{profile['speedup_vs_pandas']:.1f}x the time ({profile['speedup_vs_pandas_compute_only']:.1f}x on "
                   "compute alone)")
+            print(f"{'':>15}placing crimes by coordinates {place['place_s']:.2f} s "
+                  f"({100 * place['correct_share']:.1f}% in the LSOA they were drawn in)")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"figures written to {args.out}")

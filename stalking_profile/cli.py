@@ -41,6 +41,8 @@ app = typer.Typer(
 )
 mapping_app = typer.Typer(help="Column-mapping profiles for force exports.", no_args_is_help=True)
 app.add_typer(mapping_app, name="mapping")
+geography_app = typer.Typer(help="The force's geography: wards, population, deprivation.", no_args_is_help=True)
+app.add_typer(geography_app, name="geography")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -288,6 +290,40 @@ def mapping_list() -> None:
 def mapping_show(name: Annotated[str, typer.Argument(help="Profile name, e.g. canonical")]) -> None:
     """Print a shipped profile as TOML, to copy and adapt with --mapping."""
     out.print(shipped_mapping(name).to_toml(), highlight=False, markup=False, end="")
+
+
+@geography_app.command("import")
+@user_errors
+def geography_import(
+    db: DbOption = None,
+    lookup: Annotated[
+        Path | None, typer.Option(help="ONS LSOA-to-ward-to-LAD lookup CSV (LSOA11_WD20_LAD20...)")
+    ] = None,
+    ward_population: Annotated[
+        Path | None, typer.Option("--ward-population", help="ONS ward population by single year of age (SAPE23DT8a)")
+    ] = None,
+    imd: Annotated[
+        Path | None, typer.Option(help="IoD2019 File 1 (IMD rank and decile by LSOA), CSV or .csv.gz")
+    ] = None,
+    force: ForceOption = None,
+) -> None:
+    """Import the force's ward lookup, ward population and deprivation, checked against each other."""
+    from stalking_profile.spatial.imports import import_imd, import_lookup, import_ward_population
+
+    if not (lookup or ward_population or imd):
+        raise InputFileError("no geography file given", "give --lookup, --ward-population and/or --imd")
+    force_cfg = load_force(str(force) if force else None)
+    with open_store(db) as store:
+        steps = [(lookup, import_lookup), (ward_population, import_ward_population), (imd, import_imd)]
+        for path, step in steps:
+            if path is None:
+                continue
+            done = step(store, path, force_cfg)
+            out.print(f"{done.layer}: {done.rows:,} rows from {path.name} ({done.vintage}), import {done.import_id}",
+                      highlight=False, markup=False)
+            if done.unmatched:
+                out.print(f"  not matched ({len(done.unmatched)}): {', '.join(done.unmatched[:20])}",
+                          highlight=False, markup=False)
 
 
 def _version(value: bool) -> None:

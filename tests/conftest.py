@@ -26,14 +26,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(f"CI is set but {PG_ENV} is not: PostgreSQL parity tests cannot be skipped in CI")
 
 
+@pytest.fixture(scope="session")
+def geography_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache of the default geography for the session: it is derived data, not user state."""
+    return tmp_path_factory.mktemp("geography-cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test gets its own key file and cache folder, and no stray settings."""
-    for name in ("STALKING_PROFILE_KEY", "STALKING_PROFILE_DB", "STALKING_PROFILE_FORCE"):
+def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
+                  geography_cache: Path) -> None:
+    """Every test gets its own key file and no stray settings."""
+    for name in ("STALKING_PROFILE_KEY", "STALKING_PROFILE_DB", "STALKING_PROFILE_FORCE", "STALKING_PROFILE_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("STALKING_PROFILE_KEY_FILE", str(home / "key"))
-    monkeypatch.setenv("STALKING_PROFILE_CACHE_DIR", os.environ.get("STALKING_PROFILE_TEST_CACHE", str(home / "cache")))
+    monkeypatch.setenv("STALKING_PROFILE_CACHE_DIR", os.environ.get("STALKING_PROFILE_TEST_CACHE", str(geography_cache)))
 
 
 def _reset_postgres(url: str) -> None:

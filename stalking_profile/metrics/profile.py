@@ -26,9 +26,13 @@ from stalking_profile.metrics.outcomes import (
     outcomes_by_district,
 )
 from stalking_profile.metrics.periods import Period, parse_period
-from stalking_profile.metrics.selection import crimes_in
+from stalking_profile.metrics.selection import crimes_in, within
 from stalking_profile.metrics.trends import rolling_12m
 from stalking_profile.metrics.volumes import volumes, volumes_by_relationship
+from stalking_profile.metrics.wards import WARD_SCHEMA, placement_counts, ward_table
+from stalking_profile.spatial.assign import place_crimes
+from stalking_profile.spatial.geography import default_lsoas
+from stalking_profile.spatial.imports import latest_layer
 from stalking_profile.store.connection import Store
 
 __all__ = ["Profile", "ProfileRequest", "build_profile", "store_span"]
@@ -112,6 +116,37 @@ def _materialised(store: Store, expr: ibis.Table) -> Iterator[ibis.Table]:
         store.con.drop_table(name, force=True)
 
 
+_PLACE_COLUMNS = ("crime_ref", "offence_code", "domestic_flag", "ward_code", "lsoa_code", "latitude", "longitude",
+                  "easting", "northing")
+
+
+def _geography_tables(store: Store, period: Period, req: ProfileRequest, force: Force,
+                      config: ProfileConfig) -> tuple[dict[str, pa.Table], list[str]]:
+    """Placement of the window's crimes, and ward rates when the ward lookup has been imported."""
+    notes: list[str] = []
+    crimes = within(store.current_crimes(req.as_of), period).select(*_PLACE_COLUMNS).to_pyarrow()
+    lookup_t, population_t = latest_layer(store, "lookup"), latest_layer(store, "ward_population")
+    lookup = lookup_t.to_pyarrow() if lookup_t is not None else None
+    placed = place_crimes(crimes, default_lsoas(force), lookup)
+    families = {req.family: config.family(req.family), "harassment": config.family("harassment")}
+    out = {"placement": placement_counts(crimes, placed, families)}
+    if lookup is None:
+        out["wards"] = WARD_SCHEMA.empty_table()
+        notes.append("wards: no ward geography in the store; import the LSOA-to-ward lookup and ward population "
+                     "with `stalking-profile geography import --lookup FILE --ward-population FILE`.")
+        return out, notes
+    population = population_t.to_pyarrow() if population_t is not None else None
+    if population is None:
+        notes.append("wards: no ward population imported, so no rates; add it with "
+                     "`stalking-profile geography import --ward-population FILE`.")
+    out["wards"] = ward_table(crimes, placed, lookup, population, families)
+    unplaced = sum(r["crimes"] for r in out["placement"].to_pylist()
+                   if r["placed_by"].startswith("unplaced") and r["offence_family"] == req.family)
+    if unplaced:
+        notes.append(f"placement: {unplaced} {req.family} crimes could not be placed on a ward (see placement).")
+    return out, notes
+
+
 def build_profile(
     store: Store, request: ProfileRequest | None = None, force: Force | None = None,
     config: ProfileConfig | None = None,
@@ -144,6 +179,8 @@ def build_profile(
             "risk_assessment": risk_assessment(crimes, period, force),
             "handling_by_relationship": handling_by_relationship(crimes, period),
         }
-    profile.notes = _notes(profile, config, span)
+    geography, geography_notes = _geography_tables(store, period, req, force, config)
+    profile.tables.update(geography)
+    profile.notes = _notes(profile, config, span) + geography_notes
     return profile
 

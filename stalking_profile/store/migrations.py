@@ -40,10 +40,18 @@ def _initial(con: SQLBackend) -> None:
     con.create_view(tables.CURRENT_CRIMES, current_crimes_expr(con.table(tables.CRIMES)), overwrite=True)
 
 
+def _geography(con: SQLBackend) -> None:
+    existing = set(con.list_tables())
+    for name in (tables.GEO_IMPORTS, *tables.GEO_LAYERS.values()):
+        if name not in existing:
+            con.create_table(name, schema=tables.SCHEMAS[name])
+
+
 Migration = tuple[int, str, Callable[[SQLBackend], None]]
 
 MIGRATIONS: tuple[Migration, ...] = (
     (1, "batches, crimes, issues, rejects, linkage tokens, current_crimes view", _initial),
+    (2, "geography: imports, LSOA-ward lookup, ward population, IMD", _geography),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -12,6 +12,8 @@ __all__ = [
     "BATCHES",
     "CRIMES",
     "CURRENT_CRIMES",
+    "GEO_IMPORTS",
+    "GEO_LAYERS",
     "LINKAGE_TOKENS",
     "META",
     "MIGRATIONS",
@@ -29,6 +31,9 @@ ROW_ISSUES = "row_issues"
 REJECTED_ROWS = "rejected_rows"
 LINKAGE_TOKENS = "linkage_tokens"
 CURRENT_CRIMES = "current_crimes"
+GEO_IMPORTS = "geo_imports"
+#: Geography layers and their tables.
+GEO_LAYERS = {"lookup": "geo_lookup", "ward_population": "geo_ward_population", "imd": "geo_lsoa_imd"}
 
 _KIND_TYPES: dict[str, dt.DataType] = {
     "text": dt.string,
@@ -94,4 +99,18 @@ SCHEMAS: dict[str, Schema] = {
     LINKAGE_TOKENS: ibis.schema(
         {"batch_id": "int64", "crime_ref": "string", "role": "string", **{t: "string" for t in TOKEN_TYPES}}
     ),
+    GEO_IMPORTS: ibis.schema(
+        {"import_id": "int64", "layer": "string", "file_name": "string", "file_sha256": "string",
+         "vintage": "string", "imported_at": "timestamp", "rows": "int64", "note": "string"}
+    ),
+    GEO_LAYERS["lookup"]: ibis.schema(
+        {"import_id": "int64", "lsoa_code": "string", "lsoa_name": "string", "ward_code": "string",
+         "ward_name": "string", "lad_code": "string", "district": "string"}
+    ),
+    GEO_LAYERS["ward_population"]: ibis.schema(
+        {"import_id": "int64", "ward_code": "string", "ward_name": "string", "district": "string",
+         "population": "int64", "population_20_29": "int64"}
+    ),
+    GEO_LAYERS["imd"]: ibis.schema({"import_id": "int64", "lsoa_code": "string", "imd_rank": "int64",
+                                    "imd_decile": "int64"}),
 }
