@@ -40,7 +40,8 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
         monkeypatch.delenv(name, raising=False)
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("STALKING_PROFILE_KEY_FILE", str(home / "key"))
-    monkeypatch.setenv("STALKING_PROFILE_CACHE_DIR", os.environ.get("STALKING_PROFILE_TEST_CACHE", str(geography_cache)))
+    cache = os.environ.get("STALKING_PROFILE_TEST_CACHE", str(geography_cache))
+    monkeypatch.setenv("STALKING_PROFILE_CACHE_DIR", cache)
 
 
 def _reset_postgres(url: str) -> None:

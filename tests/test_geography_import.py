@@ -27,8 +27,10 @@ LOOKUP21 = REAL / "lookups" / "LSOA11_WD21_LAD21_EW_LU.csv"
 WARD_POP = REAL / "population" / "ward2020_mid2020_sape23dt8a_persons.csv"
 IMD = REAL / "imd" / "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv.gz"
 
-needs_real = pytest.mark.skipif(not REAL.is_dir() and not os.environ.get("CI"),
-                                reason="the real open data lives in ../shared/data/real (present for developers and CI)")
+needs_real = pytest.mark.skipif(
+    not REAL.is_dir() and not os.environ.get("CI"),
+    reason="the real open data lives in ../shared/data/real (present for developers and CI)",
+)
 
 
 @pytest.fixture
