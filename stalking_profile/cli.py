@@ -243,7 +243,7 @@ def profile_command(
     with open_store(db, create=False) as store:
         profile = build_profile(store, ProfileRequest(period, to, offence, as_of),
                                 load_force(str(force) if force else None), settings)
-    paths = write_profile(profile, fmt, out_path)  # type: ignore[arg-type]
+    write_profile(profile, fmt, out_path)  # type: ignore[arg-type]
     out.print(f"{profile.family}, {profile.period.label} ({profile.period.start} to {profile.period.end}): "
               f"{len(profile.tables)} tables written to {out_path}", highlight=False, markup=False)
     volumes = {(r["district"], r["domestic"]): r for r in profile.tables["volumes"].to_pylist()}
@@ -252,9 +252,9 @@ def profile_command(
         change = force_all["change_pct"]
         out.print(f"  {force_all['current']:,} crimes, {force_all['previous']:,} in the previous window"
                   + (f" ({change:+.1f}%)" if change is not None else ""), highlight=False, markup=False)
-    for note in profile.notes[2:]:
-        out.print(f"  note: {note}", highlight=False, markup=False)
-    del paths
+    for note in profile.notes:
+        if not note.startswith(("Window:", "Offence family")):  # those two are the line above
+            out.print(f"  note: {note}", highlight=False, markup=False)
 
 
 @app.command("info")

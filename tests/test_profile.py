@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import json
@@ -129,6 +130,7 @@ def test_rolling_12m_by_hand(tmp_path: Path, store: Store, options: IngestOption
     assert table["2021-03"]["ratio_vs_year_before"] == round(222 / 78, 2)
     assert table["2020-04"]["recording_break"].startswith("April 2020")
     assert table["2020-04"]["window_spans_break"] and not table["2021-03"]["window_spans_break"]
+    assert table["2021-03"]["comparison_spans_break"]  # 2019-04..2020-03 against 2020-04..2021-03
 
 
 def test_arrest_and_risk_rates_by_hand(tmp_path: Path, store: Store, options: IngestOptions) -> None:
@@ -211,13 +213,26 @@ def test_the_three_formats_hold_the_same_tables(seed_profile: Profile, tmp_path:
     for name, table in seed_profile.tables.items():
         lines = (tmp_path / "csv" / f"{name}.csv").read_text().splitlines()
         assert lines[0].split(",")[: len(table.column_names)] == table.column_names
-        assert len(lines) == table.num_rows + 1 == len(doc["tables"][name]) + 1
+        assert len(lines) == table.num_rows + 1 == len(doc["tables"][name]["rows"]) + 1
+        assert doc["tables"][name]["columns"] == table.column_names
         assert book[name[:31]].max_row == table.num_rows + 1
+        # the same cells in all three formats
+        csv_rows = list(csv.DictReader((tmp_path / "csv" / f"{name}.csv").open()))
+        sheet_rows = list(book[name[:31]].iter_rows(min_row=2, values_only=True))
+        for i, row in enumerate(table.to_pylist()[:30]):
+            for j, (column, value) in enumerate(row.items()):
+                if isinstance(value, int) and not isinstance(value, bool):
+                    from_json = doc["tables"][name]["rows"][i][column]
+                    assert int(csv_rows[i][column]) == from_json == sheet_rows[i][j] == value
+                elif isinstance(value, str):
+                    assert csv_rows[i][column] == sheet_rows[i][j] == value
     vol = (tmp_path / "csv" / "volumes.csv").read_text().splitlines()
     assert vol[0] == "district,domestic,current,previous,change_pct,change_p_value"
     assert vol[3].startswith("BD,Non-Domestic,137,103,33.0,")  # one decimal, kept in the text
-    assert doc["tables"]["volumes"][15]["change_pct"] == 86.5
+    assert doc["tables"]["volumes"]["rows"][15]["change_pct"] == 86.5
     assert book["volumes"]["C17"].value == 6129
+    with pytest.raises(ConfigError, match="is a folder"):
+        write_profile(seed_profile, "xlsx", tmp_path)
 
 
 def test_formulas_from_an_extract_never_execute(seed_profile: Profile, tmp_path: Path) -> None:
@@ -230,7 +245,7 @@ def test_formulas_from_an_extract_never_execute(seed_profile: Profile, tmp_path:
     assert lines[1:] == ["\"'=HYPERLINK(\"\"http://x.invalid\"\",\"\"click\"\")\"", "'+1", "'-2", "'@SUM(A1)", "safe"]
     sheet = openpyxl.load_workbook(tmp_path / "p.xlsx")["injected"]
     cells = [sheet.cell(row=r, column=1) for r in range(2, 7)]
-    assert all(c.data_type == "s" for c in cells) and cells[0].value == "'" + evil
+    assert all(c.data_type == "s" for c in cells) and cells[0].value == evil  # text, never a formula
 
 
 def test_duckdb_and_postgres_give_identical_tables(tmp_path: Path) -> None:
@@ -271,3 +286,56 @@ def test_relationship_tables_by_hand(tmp_path: Path, store: Store, options: Inge
               for r in profile.tables["outcome_groups_by_relationship"].to_pylist()}
     charged = groups[("All", "former_partner", "Charged/summonsed (1, 1A)")]
     assert (charged["count"], charged["pct"], charged["crimes"]) == (3, 37.5, 8)
+
+
+def test_review_cases(tmp_path: Path, store: Store, options: IngestOptions) -> None:
+    rows = rows_of({"outcome": "01: CHARGED"}, {"outcome": "1A: ALT"}, {"outcome": "15B: NEW"},
+                   {"offence_code": "8L"}, {"recorded_date": "2021-03-20"})
+    ingest(write_csv(tmp_path / "c.csv", rows), store, options)
+    profile = build_profile(store, ProfileRequest(to="2021-06"))  # runs past the data (ends 2021-03-20)
+    assert any("runs 102 days past the data" in n for n in profile.notes)
+    assert profile.as_of == 1  # the default is recorded, so the figures can be re-derived
+    outcomes = [r["outcome"] for r in profile.tables["outcomes_domestic"].to_pylist()]
+    assert outcomes == ["1: CHARGED", "1A: ALT", "15B: NEW", "(blank)", "Totals"]
+    groups = {r["group"]: r["count"] for r in profile.tables["outcome_groups"].to_pylist() if r["domestic"] == "All"}
+    assert groups["Charged/summonsed (1, 1A)"] == 2
+    assert groups["Evidential difficulties: victim supports action (15)"] == 1
+    arrests = profile.tables["arrests"].to_pylist()
+    assert all(r["rate_pct"] is None for r in arrests)  # the extract has no arrest_made column
+    assert any("records no arrest_made" in n for n in profile.notes)
+    empty = build_profile(store, ProfileRequest(to="2021-03", family="coercive_control"))
+    assert empty.tables["volumes"].num_rows == 0 and empty.tables["volumes"].column_names[0] == "district"
+    assert any("No coercive_control crimes" in n for n in empty.notes)
+
+
+def test_overlapping_group_codes_count_once() -> None:
+    from importlib import resources
+
+    base = resources.files("stalking_profile").joinpath("data/profile.toml").read_text("utf-8")
+    moved = base.replace('codes = ["2", "2A", "3", "3A", "6"]', 'codes = ["1A", "2", "2A", "3", "3A", "6"]')
+    moved = moved.replace('codes = ["1", "1A"]\npartition = true', 'codes = ["1"]\npartition = true')
+    config = parse_config(moved, "moved.toml")
+    owners = [g.name for g in config.outcome_groups if g.partition and g.contains("1A", config.listed_codes)]
+    assert owners == ["Out-of-court (formal)"]
+    with pytest.raises(ConfigError, match="'99' is not a Home Office outcome type"):
+        parse_config(base.replace('codes = ["19"]', 'codes = ["19", "99"]'), "bad.toml")
+
+
+def test_profile_command_errors(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from stalking_profile.cli import app
+
+    db = tmp_path / "p.duckdb"
+    with open_store(str(db)) as s:
+        ingest(write_csv(tmp_path / "a.csv", rows_of({})), s, IngestOptions(today=dt.date(2022, 2, 15)))
+    runner = CliRunner()
+    for args, message in ((["--period", "2021-09-01:2021-01-01"], "before its start"),
+                          (["--offence", "burglary"], "unknown offence family"),
+                          (["--to", "2030-01"], "outside the data"), (["--format", "pdf"], "unknown format"),
+                          (["--as-of", "9"], "not a batch")):
+        result = runner.invoke(app, ["profile", "--db", str(db), "--out", str(tmp_path / "o"), *args])
+        assert result.exit_code == 2 and message in result.stderr.replace("\n", " "), args
+    result = runner.invoke(app, ["profile", "--db", str(db), "--to", "2021-03", "--out", str(tmp_path / "o.json"),
+                                 "--format", "json"])
+    assert result.exit_code == 0 and json.loads((tmp_path / "o.json").read_text())["as_of_batch"] == 1

@@ -44,9 +44,12 @@ class OutcomeGroup:
             return self.name
         return f"{self.name} ({', '.join(self.codes)})"
 
-    def contains(self, code: str) -> bool:
-        """Whether an outcome type belongs here (an unlisted sub-code counts with its base type)."""
-        return code in self.codes or base_type(code) in self.codes
+    def contains(self, code: str, listed: frozenset[str] = frozenset()) -> bool:
+        """Whether an outcome type belongs here. A code that some partition group lists (``listed``)
+        matches only where it is listed; an unlisted sub-code (15B) counts with its base type (15)."""
+        if code in self.codes:
+            return True
+        return code not in listed and base_type(code) in self.codes
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,11 @@ class ProfileConfig:
     recording_breaks: tuple[RecordingBreak, ...]
     outcome_groups: tuple[OutcomeGroup, ...]
 
+    @property
+    def listed_codes(self) -> frozenset[str]:
+        """Every code that a partition group lists by name."""
+        return frozenset(c for g in self.outcome_groups if g.partition for c in g.codes)
+
     def family(self, name: str) -> tuple[str, ...]:
         """The Home Office codes of an offence family."""
         if name not in self.offence_families:
@@ -76,12 +84,15 @@ class ProfileConfig:
 
 
 def _check_partition(groups: tuple[OutcomeGroup, ...], source: str) -> None:
-    for number in range(1, 23):
-        owners = [g.name for g in groups if g.partition and g.contains(str(number))]
+    listed = frozenset(c for g in groups if g.partition for c in g.codes)
+    for code in sorted({str(n) for n in range(1, 23)} | listed, key=lambda c: (int(base_type(c) or 0), c)):
+        if not re.fullmatch(r"[1-9]\d?[A-Z]?", code) or not 1 <= int(base_type(code)) <= 22:
+            raise ConfigError(f"{source}: '{code}' is not a Home Office outcome type", "use 1-22, with a letter if any")
+        owners = [g.name for g in groups if g.partition and g.contains(code, listed)]
         if len(owners) != 1:
             where = "no partition group" if not owners else f"several groups ({', '.join(owners)})"
             raise ConfigError(
-                f"{source}: outcome type {number} is in {where}",
+                f"{source}: outcome type {code} is in {where}",
                 "list every type 1-22 in exactly one group with partition = true",
             )
 

@@ -19,12 +19,18 @@ ASSESSED_FORMS = ("DASH", "DARA", "S-DASH")
 
 
 def _rate_table(grouped: list[dict[str, Any]], force: Force, measure: str) -> pa.Table:
-    def build(district: str, domestic: str, sums: dict[str, int]) -> dict[str, Any]:
-        low, high = wilson(sums[measure], sums["crimes"])
-        return {"district": district, "domestic": domestic, "crimes": sums["crimes"], measure: sums[measure],
-                "rate_pct": pct(sums[measure], sums["crimes"]), "ci_low": low, "ci_high": high}
+    """Rates by district; blank throughout when the extract never recorded the field (a blank
+    value among recorded ones counts as 'no', as an RMS leaves the field empty)."""
+    supplied = any(r["recorded"] for r in grouped)
 
-    rows = by_district(grouped, force, ("crimes", measure), build)
+    def build(district: str, domestic: str, sums: dict[str, int]) -> dict[str, Any]:
+        base = sums["crimes"] if supplied else 0
+        low, high = wilson(sums[measure], base)
+        return {"district": district, "domestic": domestic, "crimes": sums["crimes"],
+                measure: sums[measure] if supplied else None, "rate_pct": pct(sums[measure], base),
+                "ci_low": low, "ci_high": high}
+
+    rows = by_district(grouped, force, ("crimes", measure, "recorded"), build)
     schema = pa.schema([("district", pa.string()), ("domestic", pa.string()), ("crimes", pa.int64()),
                         (measure, pa.int64()), ("rate_pct", pa.float64()), ("ci_low", pa.float64()),
                         ("ci_high", pa.float64())])
@@ -35,7 +41,8 @@ def arrests(crimes: ibis.Table, period: Period, force: Force) -> pa.Table:
     """Crimes with an arrest recorded, as a rate of crimes, by district and domestic flag."""
     t = within(crimes, period)
     grouped = t.group_by(["district", "domestic_flag"]).aggregate(
-        crimes=t.count(), arrested=(t.arrest_made == ibis.literal(True)).ifelse(1, 0).sum()
+        crimes=t.count(), arrested=(t.arrest_made == ibis.literal(True)).ifelse(1, 0).sum(),
+        recorded=t.arrest_made.notnull().ifelse(1, 0).sum(),
     ).to_pyarrow().to_pylist()
     return _rate_table(grouped, force, "arrested")
 
@@ -44,7 +51,8 @@ def risk_assessment(crimes: ibis.Table, period: Period, force: Force) -> pa.Tabl
     """Crimes with a DASH, DARA or S-DASH form recorded, as a rate of crimes."""
     t = within(crimes, period)
     grouped = t.group_by(["district", "domestic_flag"]).aggregate(
-        crimes=t.count(), assessed=t.risk_assessment.isin(list(ASSESSED_FORMS)).ifelse(1, 0).sum()
+        crimes=t.count(), assessed=t.risk_assessment.isin(list(ASSESSED_FORMS)).ifelse(1, 0).sum(),
+        recorded=t.risk_assessment.notnull().ifelse(1, 0).sum(),
     ).to_pyarrow().to_pylist()
     return _rate_table(grouped, force, "assessed")
 

@@ -70,9 +70,10 @@ def outcomes_by_district(crimes: ibis.Table, period: Period, force: Force, domes
 
 def _group_rows(label: str, by_type: dict[str, int], groups: tuple[OutcomeGroup, ...]) -> list[dict[str, Any]]:
     total = sum(by_type.values())
+    listed = frozenset(c for g in groups if g.partition for c in g.codes)
     rows = []
     for group in groups:
-        count = sum(n for code, n in by_type.items() if code and group.contains(code))
+        count = sum(n for code, n in by_type.items() if code and group.contains(code, listed))
         rows.append((group.label, count))
     rows.append((BLANK_GROUP, by_type.get("", 0)))
     out = []

@@ -59,6 +59,10 @@ class Period:
         return self.start.day == 1 and self.end == month_end(self.end.year, self.end.month)
 
     @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
     def months(self) -> int:
         return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
 
@@ -66,7 +70,7 @@ class Period:
     def label(self) -> str:
         if self.month_aligned and self.months == 12:
             return f"12 months to {self.end:%B %Y}"
-        return f"{self.start:%-d %b %Y} to {self.end:%-d %b %Y}"
+        return f"{self.start.day} {self.start:%b %Y} to {self.end.day} {self.end:%b %Y}"
 
     def previous(self) -> Period:
         """The window of the same length just before this one."""

@@ -6,6 +6,7 @@ each table comes from one analysis function in this package.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from stalking_profile.metrics.outcomes import (
     outcome_maturity,
     outcomes_by_district,
 )
-from stalking_profile.metrics.periods import Period, parse_period
+from stalking_profile.metrics.periods import Period, month_end, parse_period, shift_months
 from stalking_profile.metrics.selection import crimes_in, within
 from stalking_profile.metrics.trends import rolling_12m
 from stalking_profile.metrics.volumes import volumes, volumes_by_relationship
@@ -89,11 +90,21 @@ def _notes(profile: Profile, config: ProfileConfig, span: tuple[dt.date, dt.date
         if profile.previous.start < start <= profile.period.end:
             notes.append(f"Recording-rule change inside the compared windows: {b.note}. "
                          "Changes across it are not like-for-like.")
-    if profile.previous.start < span[0]:
+    if profile.previous.end < span[0]:
+        notes.append(f"The store starts on {span[0]}: the previous window has no data, so changes are not shown "
+                     "as meaningful.")
+    elif profile.previous.start < span[0]:
         notes.append(f"The store starts on {span[0]}: the previous window is only partly covered.")
+    if profile.period.end > span[1]:
+        notes.append(f"The store ends on {span[1]}: the window runs {(profile.period.end - span[1]).days} days past "
+                     "the data, so its counts are incomplete.")
     for name, table in profile.tables.items():
         if table.num_rows == 0:
             notes.append(f"{name}: no data for this window and offence family.")
+    for name, field_name in (("arrests", "arrest_made"), ("risk_assessment", "risk_assessment")):
+        table = profile.tables.get(name)
+        if table is not None and table.num_rows and table["rate_pct"].null_count == table.num_rows:
+            notes.append(f"{name}: the extract records no {field_name} for these crimes, so no rates are given.")
     notes.append("Outcomes are those recorded by the time of the extract: crimes recorded late in the window "
                  "have had less time to reach one (see outcome_maturity).")
     return notes
@@ -109,7 +120,11 @@ def _materialised(store: Store, expr: ibis.Table) -> Iterator[ibis.Table]:
     """The family's current crimes computed once into a temporary table (the current-version view
     ranks every version of every crime; the tables then read the small result many times)."""
     name = f"_sp_profile_{uuid.uuid4().hex[:12]}"
-    table = store.con.create_table(name, expr, temp=True)
+    try:
+        table = store.con.create_table(name, expr, temp=True)
+    except Exception:  # e.g. a read-only PostgreSQL role or replica: read the view directly, more slowly
+        yield expr
+        return
     try:
         yield table
     finally:
@@ -164,12 +179,17 @@ def build_profile(
     if period.end < span[0] or period.start > span[1]:
         raise ConfigError(f"the window {period.start} to {period.end} is outside the data ({span[0]} to {span[1]})",
                           "choose --to or --period within the store's dates (see `stalking-profile info`)")
-    profile = Profile(period, period.previous(), req.family, codes, req.as_of)
-    with _materialised(store, crimes_in(store, codes, None, req.as_of).select(*_COLUMNS)) as crimes:
+    as_of = req.as_of if req.as_of is not None else store.last_batch_id()  # a figure can be re-derived later
+    req = dataclasses.replace(req, as_of=as_of)
+    profile = Profile(period, period.previous(), req.family, codes, as_of)
+    _check_districts(store, force, as_of)
+    # the rolling series ends with the last month wholly inside the window
+    last = period.end if period.end == month_end(period.end.year, period.end.month) else shift_months(period.end, -1)
+    with _materialised(store, crimes_in(store, codes, None, as_of).select(*_COLUMNS)) as crimes:
         profile.tables = {
             "volumes": volumes(crimes, period, force),
             "volumes_by_relationship": volumes_by_relationship(crimes, period),
-            "rolling_12m": rolling_12m(crimes, (period.end.year, period.end.month), config.recording_breaks),
+            "rolling_12m": rolling_12m(crimes, (last.year, last.month), config.recording_breaks),
             "outcomes_domestic": outcomes_by_district(crimes, period, force, True),
             "outcomes_non_domestic": outcomes_by_district(crimes, period, force, False),
             "outcome_groups": outcome_groups(crimes, period, config.outcome_groups),
@@ -179,8 +199,26 @@ def build_profile(
             "risk_assessment": risk_assessment(crimes, period, force),
             "handling_by_relationship": handling_by_relationship(crimes, period),
         }
+        in_window = _count(within(crimes, period)) + _count(within(crimes, profile.previous))
+    empty_notes = []
+    if in_window == 0:  # the contract: a table with no data has its header and no rows
+        profile.tables = {name: t.schema.empty_table() for name, t in profile.tables.items()}
+        empty_notes.append(f"No {req.family} crimes in the window or the one before it: the tables are empty.")
     geography, geography_notes = _geography_tables(store, period, req, force, config)
     profile.tables.update(geography)
-    profile.notes = _notes(profile, config, span) + geography_notes
+    profile.notes = _notes(profile, config, span) + empty_notes + geography_notes
     return profile
+
+
+def _count(t: ibis.Table) -> int:
+    return int(t.count().to_pyarrow().as_py())
+
+
+def _check_districts(store: Store, force: Force, as_of: int | None) -> None:
+    crimes = store.current_crimes(as_of)
+    present = set(crimes.select("district").distinct().to_pyarrow()["district"].to_pylist())
+    unknown = sorted(present - set(force.district_codes))
+    if unknown:
+        raise ConfigError(f"the store holds districts {', '.join(unknown)} that the force configuration lacks",
+                          "use the force configuration the store was built with (--force or STALKING_PROFILE_FORCE)")
 

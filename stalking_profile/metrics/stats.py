@@ -7,21 +7,28 @@ absolute value), and ``None`` (blank) where the base is 0.
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = ["change_pct", "change_test", "pct", "round_pct", "wilson"]
 
 
+def _half_up(value: Decimal) -> float:
+    places = Decimal("0.01") if abs(value) < 10 else Decimal("0.1")
+    return float(value.quantize(places, rounding=ROUND_HALF_UP))
+
+
 def round_pct(value: float | None) -> float | None:
-    """Round a percentage as the output contract says: 1 d.p., or 2 d.p. under 10.
+    """Round a percentage as the output contract says: 1 d.p., or 2 d.p. under 10; halves away
+    from zero, as a spreadsheet does.
 
     Examples
     --------
-    >>> round_pct(86.5225), round_pct(2.75176), round_pct(-3.14159), round_pct(None)
-    (86.5, 2.75, -3.14, None)
+    >>> round_pct(86.5225), round_pct(2.75176), round_pct(-3.14159), round_pct(0.125), round_pct(None)
+    (86.5, 2.75, -3.14, 0.13, None)
     """
     if value is None or math.isnan(value):
         return None
-    return round(value, 2 if abs(value) < 10 else 1)
+    return _half_up(Decimal(repr(value)))
 
 
 def pct(part: int, whole: int) -> float | None:
@@ -29,10 +36,10 @@ def pct(part: int, whole: int) -> float | None:
 
     Examples
     --------
-    >>> pct(156, 5668), pct(18, 460), pct(0, 0)
-    (2.75, 3.91, None)
+    >>> pct(156, 5668), pct(18, 460), pct(345, 400), pct(0, 0)
+    (2.75, 3.91, 86.3, None)
     """
-    return round_pct(100.0 * part / whole) if whole else None
+    return _half_up(Decimal(100 * part) / Decimal(whole)) if whole else None
 
 
 def change_pct(current: int, previous: int) -> float | None:
@@ -45,7 +52,7 @@ def change_pct(current: int, previous: int) -> float | None:
     >>> change_pct(6129, 3286), change_pct(4818, 1311), change_pct(5, 0)
     (86.5, 267.5, None)
     """
-    return round_pct(100.0 * (current - previous) / previous) if previous else None
+    return _half_up(Decimal(100 * (current - previous)) / Decimal(previous)) if previous else None
 
 
 def wilson(successes: int, n: int, alpha: float = 0.05) -> tuple[float | None, float | None]:
@@ -82,13 +89,14 @@ def wilson(successes: int, n: int, alpha: float = 0.05) -> tuple[float | None, f
     return round_pct(100.0 * float(low)), round_pct(100.0 * float(high))
 
 
-def change_test(current: int, previous: int) -> float | None:
-    """Two-sided p-value that two counts over windows of equal length share one Poisson rate.
+def change_test(current: int, previous: int, current_days: int = 1, previous_days: int = 1) -> float | None:
+    """Two-sided p-value that two counts share one Poisson rate, given each window's length in days.
 
     Notes
     -----
-    The exact conditional test: given the total, the current count is binomial with p = 1/2
-    under no change (``statsmodels.stats.rates.test_poisson_2indep``, ``method="exact-cond"``).
+    The exact conditional test: given the total, the current count is binomial with
+    p = current_days / (current_days + previous_days) under no change
+    (``statsmodels.stats.rates.test_poisson_2indep``, ``method="exact-cond"``).
     Returns ``None`` when both counts are 0.
 
     Examples
@@ -104,5 +112,6 @@ def change_test(current: int, previous: int) -> float | None:
     from statsmodels.stats.rates import test_poisson_2indep
 
     with np.errstate(divide="ignore", invalid="ignore"):  # a zero count makes the rate ratio infinite
-        result = test_poisson_2indep(current, 1.0, previous, 1.0, method="exact-cond")
+        result = test_poisson_2indep(current, float(current_days), previous, float(previous_days),
+                                     method="exact-cond")
     return float(result.pvalue)

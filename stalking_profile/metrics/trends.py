@@ -22,6 +22,7 @@ ROLLING_SCHEMA = pa.schema(
         ("non_domestic", pa.int64()),
         ("recording_break", pa.string()),
         ("window_spans_break", pa.bool_()),
+        ("comparison_spans_break", pa.bool_()),
         ("change_vs_year_before_pct", pa.float64()),
         ("ratio_vs_year_before", pa.float64()),
     ]
@@ -67,6 +68,9 @@ def rolling_12m(crimes: ibis.Table, last_month: tuple[int, int], breaks: tuple[R
             "month": month, "all": domestic + other, "domestic": domestic, "non_domestic": other,
             "recording_break": notes.get(month),
             "window_spans_break": any(m in notes for m in months[i - 10 : i + 1]),
+            # the change against the year before compares months i-23 .. i: a rule starting inside
+            # them makes it a comparison across recording regimes
+            "comparison_spans_break": before is not None and any(m in notes for m in months[max(i - 22, 0) : i + 1]),
             "change_vs_year_before_pct": change_pct(totals[month], before) if before is not None else None,
             "ratio_vs_year_before": round(totals[month] / before, 2) if before else None,
         })

@@ -36,10 +36,10 @@ def _grouped(crimes: ibis.Table, period: Period, keys: list[str]) -> list[dict[s
     return rows
 
 
-def _row(district: str, domestic: str, sums: dict[str, int]) -> dict[str, Any]:
-    current, previous = sums["current"], sums["previous"]
-    return {"district": district, "domestic": domestic, "current": current, "previous": previous,
-            "change_pct": change_pct(current, previous), "change_p_value": change_test(current, previous)}
+def _changes(current: int, previous: int, period: Period) -> dict[str, Any]:
+    days = (period.days, period.previous().days)
+    return {"current": current, "previous": previous, "change_pct": change_pct(current, previous),
+            "change_p_value": change_test(current, previous, *days)}
 
 
 def volumes(crimes: ibis.Table, period: Period, force: Force) -> pa.Table:
@@ -50,7 +50,8 @@ def volumes(crimes: ibis.Table, period: Period, force: Force) -> pa.Table:
     conditional test): a small value means the change is larger than chance.
     """
     grouped = _grouped(crimes, period, ["district", "domestic_flag"])
-    rows = by_district(grouped, force, ("current", "previous"), _row)
+    rows = by_district(grouped, force, ("current", "previous"), lambda district, domestic, sums: {
+        "district": district, "domestic": domestic, **_changes(sums["current"], sums["previous"], period)})
     return pa.Table.from_pylist(rows, schema=VOLUME_SCHEMA)
 
 
@@ -61,9 +62,7 @@ def volumes_by_relationship(crimes: ibis.Table, period: Period) -> pa.Table:
     the rest; ``not recorded`` collects crimes with no relationship.
     """
     grouped = _grouped(crimes, period, ["relationship", "domestic_flag"])
-    rows = [{"domestic": label, "relationship": rel, "current": c["current"], "previous": c["previous"],
-             "change_pct": change_pct(c["current"], c["previous"]),
-             "change_p_value": change_test(c["current"], c["previous"])}
+    rows = [{"domestic": label, "relationship": rel, **_changes(c["current"], c["previous"], period)}
             for label, rel, c in by_relationship(grouped, ("current", "previous"))]
     schema = pa.schema([("domestic", pa.string()), ("relationship", pa.string()), *list(VOLUME_SCHEMA)[2:]])
     return pa.Table.from_pylist(rows, schema=schema)

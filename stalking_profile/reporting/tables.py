@@ -1,8 +1,8 @@
 """Write a profile's tables: a folder of CSVs, one XLSX workbook, or one JSON document.
 
-All three hold the same tables. Text that a spreadsheet would run as a formula (starting
-with ``=``, ``+``, ``-``, ``@``, tab or carriage return) is written with a leading ``'``
-in CSV and XLSX, so a value from an extract can never execute.
+All three hold the same tables. In CSV, text that a spreadsheet would run as a formula (starting
+with ``=``, ``+``, ``-``, ``@``, tab or carriage return) is written with a leading ``'``;
+in XLSX every text cell is written as a string, which Excel never runs.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def _meta(profile: Profile) -> dict[str, Any]:
 
 
 def _is_pct(name: str) -> bool:
-    return name.endswith("pct") or name.startswith("ci_")
+    return name.endswith("pct") or "ci_" in name
 
 
 def _cell(name: str, value: Any) -> str:
@@ -84,8 +84,9 @@ def _clean(value: Any) -> Any:
 
 
 def _write_json(profile: Profile, out: Path) -> list[Path]:
-    doc = {**_meta(profile), "tables": {name: [{k: _clean(v) for k, v in row.items()} for row in t.to_pylist()]
-                                        for name, t in profile.tables.items()}}
+    doc = {**_meta(profile), "tables": {
+        name: {"columns": t.column_names, "rows": [{k: _clean(v) for k, v in row.items()} for row in t.to_pylist()]}
+        for name, t in profile.tables.items()}}
     out.write_text(json.dumps(doc, indent=1, default=str) + "\n", encoding="utf-8")
     return [out]
 
@@ -93,10 +94,16 @@ def _write_json(profile: Profile, out: Path) -> list[Path]:
 def _write_xlsx(profile: Profile, out: Path) -> list[Path]:
     import xlsxwriter
 
+    if out.is_dir():
+        raise ConfigError(f"{out} is a folder", "give --out a file name ending .xlsx for --format xlsx")
+    sheets = [name[:31] for name in profile.tables]
+    if len(set(sheets)) != len(sheets) or "about" in sheets:
+        raise ConfigError("two tables would share a sheet name", "rename the tables (sheet names keep 31 characters)")
     book = xlsxwriter.Workbook(str(out), {"nan_inf_to_errors": True})
     header = book.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1, "text_wrap": True})
-    formats = {"int": book.add_format({"num_format": "#,##0"}), "pct": book.add_format({"num_format": "0.0#"}),
-               "p": book.add_format({"num_format": "0.00##"})}
+    formats = {"int": book.add_format({"num_format": "#,##0"}), "pct": book.add_format({"num_format": "0.0"}),
+               "pct_small": book.add_format({"num_format": "0.00"}), "p": book.add_format({"num_format": "0.00E+00"}),
+               "num": book.add_format({"num_format": "General"})}
     about = book.add_worksheet("about")
     for r, line in enumerate([f"Stalking profile: {profile.period.label}", *profile.notes, ATTRIBUTION]):
         about.write_string(r, 0, line)
@@ -109,17 +116,22 @@ def _write_xlsx(profile: Profile, out: Path) -> list[Path]:
             width = max(10, min(60, max([len(fld.name)] + [len(str(v)) for v in table.column(c).to_pylist()[:200]])))
             sheet.set_column(c, c, width + 2)
         for c, fld in enumerate(table.schema):
-            kind = "int" if pa.types.is_integer(fld.type) else "pct" if _is_pct(fld.name) else "p"
+            kind = ("int" if pa.types.is_integer(fld.type) else "pct" if _is_pct(fld.name)
+                    else "p" if fld.name.endswith("p_value") else "num")
             for r, value in enumerate(table.column(c).to_pylist(), start=1):
-                if value is None:
+                if value is None or (isinstance(value, float) and math.isnan(value)):
                     continue
                 if isinstance(value, str):
-                    sheet.write_string(r, c, neutralise(value))
+                    sheet.write_string(r, c, value)  # a string cell is never run as a formula
                 elif isinstance(value, bool):
-                    sheet.write_boolean(r, c, value)
+                    sheet.write_string(r, c, "Y" if value else "N")
                 else:
-                    sheet.write_number(r, c, value, formats[kind])
-    book.close()
+                    small = kind == "pct" and abs(value) < 10
+                    sheet.write_number(r, c, value, formats["pct_small" if small else kind])
+    try:
+        book.close()
+    except xlsxwriter.exceptions.FileCreateError as exc:
+        raise ConfigError(f"cannot write {out}: {exc}", "check the folder exists and the file is not open") from None
     return [out]
 
 

@@ -1,4 +1,4 @@
-"""Code lists of the domain: outcome label format, enumeration synonyms, offence families.
+"""Code lists of the domain: the outcome label format and enumeration synonyms.
 
 The Home Office outcome types run 1..22; forces add letter sub-codes such as ``1A``
 (alternative offence charged), ``3A`` and, in later returns, ``15B``. Sub-codes the
@@ -7,16 +7,10 @@ tool does not know are kept, never rejected (see ../shared/domain.md, section 2)
 
 from __future__ import annotations
 
-__all__ = ["ENUM_SYNONYMS", "OFFENCE_FAMILIES", "OUTCOME_RE"]
+__all__ = ["ENUM_SYNONYMS", "OUTCOME_RE"]
 
 #: ``<type>[: <label>]`` where type is a number with an optional letter sub-code.
 OUTCOME_RE = r"^(?P<code>[0-9]{1,2}[A-Z]?)(?:\s*[:\-.]\s*(?P<label>.*))?$"
-
-#: Offence families by Home Office classification; configurable later, documented defaults.
-OFFENCE_FAMILIES: dict[str, tuple[str, ...]] = {
-    "stalking": ("8Q",),
-    "harassment": ("8L", "8M"),
-}
 
 #: Spellings seen in force exports, mapped onto the canonical enumeration values.
 ENUM_SYNONYMS: dict[str, dict[str, str]] = {

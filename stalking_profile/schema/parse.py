@@ -162,14 +162,17 @@ def parse_outcome(arr: pa.Array) -> tuple[Parsed, pa.Array, pa.Array]:
 
     Examples
     --------
-    >>> p, t, zero = parse_outcome(pa.array(["15: cps - named suspect", "1a", "99: x", "0"]))
-    >>> t.to_pylist(), p.bad.to_pylist()
-    (['15', '1A', None, None], [False, False, True, False])
+    >>> p, t, zero = parse_outcome(pa.array(["15: cps - named suspect", "1a", "99: x", "0", "01: CHARGED"]))
+    >>> t.to_pylist(), p.bad.to_pylist(), p.values[4].as_py()
+    (['15', '1A', None, None, '1'], [False, False, True, False, False], '1: CHARGED')
     """
     s = pc.utf8_upper(pc.replace_substring_regex(blank_to_null(arr), r"\s+", " "))
     parts = pc.extract_regex(s, OUTCOME_RE)
-    code = pc.struct_field(parts, "code")
-    number = pc.cast(pc.replace_substring_regex(code, r"[A-Z]+$", ""), pa.int64())
+    raw_code = pc.struct_field(parts, "code")
+    number = pc.cast(pc.replace_substring_regex(raw_code, r"[A-Z]+$", ""), pa.int64())
+    # "01" is type 1: the code is rebuilt from its number and letter
+    code = pc.binary_join_element_wise(pc.cast(number, pa.string()), pc.extract_regex(raw_code, r"(?P<s>[A-Z]*)$")
+                                       .field("s"), "")
     zero = pc.equal(number, 0).fill_null(False)
     known = pc.and_(pc.greater_equal(number, 1), pc.less_equal(number, 22)).fill_null(False)
     otype = pc.if_else(known, code, pa.scalar(None, pa.string()))
