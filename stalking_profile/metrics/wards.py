@@ -12,7 +12,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["PLACEMENT_TABLE_SCHEMA", "WARD_SCHEMA", "placement_counts", "ward_table"]
+__all__ = ["PLACEMENT_TABLE_SCHEMA", "WARD_SCHEMA", "family_masks", "placement_counts", "ward_table"]
 
 WARD_SCHEMA = pa.schema([
     ("level", pa.string()), ("area_code", pa.string()), ("area_name", pa.string()), ("district", pa.string()),
@@ -24,7 +24,7 @@ PLACEMENT_TABLE_SCHEMA = pa.schema([("offence_family", pa.string()), ("placed_by
                                     ("crimes", pa.int64())])
 
 
-def _family_masks(crimes: pa.Table, families: dict[str, tuple[str, ...]]) -> dict[str, pa.Array]:
+def family_masks(crimes: pa.Table, families: dict[str, tuple[str, ...]]) -> dict[str, pa.Array]:
     masks = {name: pc.is_in(crimes["offence_code"], value_set=pa.array(list(codes))) for name, codes
              in families.items()}
     masks["domestic_abuse"] = crimes["domestic_flag"].fill_null(False)
@@ -34,7 +34,7 @@ def _family_masks(crimes: pa.Table, families: dict[str, tuple[str, ...]]) -> dic
 def placement_counts(crimes: pa.Table, placed: pa.Table, families: dict[str, tuple[str, ...]]) -> pa.Table:
     """How many crimes of each family each route placed, and how many could not be placed (and why)."""
     rows = []
-    for family, mask in _family_masks(crimes, families).items():
+    for family, mask in family_masks(crimes, families).items():
         routes = pc.value_counts(pc.filter(placed["placed_by"], mask)).to_pylist()
         for r in sorted(routes, key=lambda r: (r["values"].startswith("unplaced"), r["values"])):
             rows.append({"offence_family": family, "placed_by": r["values"], "crimes": r["counts"]})
@@ -69,7 +69,7 @@ def ward_table(crimes: pa.Table, placed: pa.Table, lookup: pa.Table, population:
     people = {r["ward_code"]: r for r in population.to_pylist()} if population is not None else {}
     order = sorted(wards, key=lambda w: (wards[w]["district"], wards[w]["ward_name"]))
     rows: list[dict[str, Any]] = []
-    for family, mask in _family_masks(crimes, families).items():
+    for family, mask in family_masks(crimes, families).items():
         sub = pa.table({"ward": placed["ward_code"], "domestic": crimes["domestic_flag"].fill_null(False)}).filter(mask)
         counts: dict[str, list[int]] = {}
         for r in sub.group_by(["ward", "domestic"]).aggregate([("ward", "count")]).to_pylist():

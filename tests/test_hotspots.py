@@ -1,0 +1,88 @@
+"""Hot spots: Gi* and local Moran checked against esda and by hand; no area is an island."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import esda
+import numpy as np
+import pytest
+from libpysal.weights import lat2W
+
+from stalking_profile.force import load_force
+from stalking_profile.ingest.pipeline import IngestOptions, ingest
+from stalking_profile.metrics.hotspot_tables import lsoa_areas, ward_areas
+from stalking_profile.metrics.profile import ProfileRequest, build_profile
+from stalking_profile.spatial.geography import default_lsoas
+from stalking_profile.spatial.hotspots import contiguity, gi_star, local_moran
+from stalking_profile.spatial.imports import import_lookup, latest_layer
+from stalking_profile.store.connection import Store
+from tests.conftest import rows_of, write_csv
+from tests.test_geography_import import LOOKUP20, needs_real
+
+VALUES = np.array([2.0, 3, 1, 8, 9, 7, 1, 2, 3, 0, 5, 6, 2, 1, 9, 8], dtype=float)
+
+
+def test_gi_star_matches_esda_for_the_same_seed() -> None:
+    w = lat2W(4, 4, rook=False)
+    ours = gi_star(VALUES, w, permutations=999, seed=7)
+    theirs = esda.G_Local(VALUES, lat2W(4, 4, rook=False), transform="B", star=True, permutations=999, seed=7)
+    np.testing.assert_allclose(ours.z, theirs.Zs, rtol=1e-12)
+    np.testing.assert_allclose(ours.p_sim, np.minimum(2 * theirs.p_sim, 1), rtol=1e-12)
+
+
+def test_gi_star_by_hand_on_a_grid() -> None:
+    """Ord and Getis (1995): Gi* = (sum_j w_ij x_j - xbar W_i) / (s sqrt((n S1_i - W_i^2) / (n - 1))),
+    binary queen weights with the area itself included."""
+    n, x = 16, VALUES
+    w = lat2W(4, 4, rook=False)
+    xbar, s = x.mean(), math.sqrt((x**2).mean() - x.mean() ** 2)
+    z = gi_star(x, w, permutations=99, seed=0).z
+    for i in range(n):
+        neighbours = [i, *w.neighbors[i]]
+        wi = len(neighbours)
+        expected = (x[neighbours].sum() - xbar * wi) / (s * math.sqrt((n * wi - wi**2) / (n - 1)))
+        assert z[i] == pytest.approx(expected, rel=1e-9)
+
+
+def test_local_moran_matches_esda() -> None:
+    ours = local_moran(VALUES, lat2W(4, 4, rook=False), permutations=999, seed=3)
+    theirs = esda.Moran_Local(VALUES, lat2W(4, 4, rook=False), transformation="r", permutations=999, seed=3)
+    np.testing.assert_allclose(ours.statistic, theirs.Is, rtol=1e-12)
+    np.testing.assert_array_equal(ours.quadrant, theirs.q)
+    np.testing.assert_allclose(ours.p_sim, np.minimum(2 * theirs.p_sim, 1), rtol=1e-12)
+
+
+def test_no_lsoa_is_an_island() -> None:
+    areas = default_lsoas()
+    codes, _, _, w = lsoa_areas(areas)
+    assert len(codes) == 1388 and w.islands == [] and w.n == 1388
+
+
+@needs_real
+def test_wards_built_from_lsoas_have_neighbours(store: Store) -> None:
+    import_lookup(store, LOOKUP20, load_force())
+    codes, _names, districts, w = ward_areas(default_lsoas(), latest_layer(store, "lookup").to_pyarrow())
+    assert len(codes) == 124 and w.islands == [] and set(districts) == {"BD", "CD", "KD", "LD", "WD"}
+
+
+def test_a_planted_hotspot_is_found(tmp_path: Path, store: Store) -> None:
+    areas = default_lsoas()
+    w = contiguity(list(areas.polygons))
+    centre = 600
+    cluster = [centre, *w.neighbors[centre]]
+    rows = rows_of(*[{"lsoa_code": areas.codes[i]} for i in cluster for _ in range(12)],
+                   *[{"lsoa_code": areas.codes[i]} for i in range(1388)])  # one crime everywhere else
+    ingest(write_csv(tmp_path / "h.csv", rows), store, IngestOptions(force=load_force(), today=dt.date(2022, 2, 15)))
+    profile = build_profile(store, ProfileRequest(to="2021-03", permutations=999, seed=1))
+    hot = {r["area_code"]: r for r in profile.tables["hotspots"].to_pylist()
+           if r["level"] == "lsoa" and r["offence_family"] == "stalking"}
+    assert hot[areas.codes[centre]]["gi_class"] == "Hot spot 99%"
+    assert hot[areas.codes[centre]]["lisa_i"] > 0 and hot[areas.codes[centre]]["lisa_class"] != "Low-Low cluster"
+    called = {c for c, r in hot.items() if r["gi_class"] in ("Hot spot 99%", "Hot spot 95%")}
+    assert called <= {areas.codes[i] for i in cluster} | {areas.codes[j] for i in cluster for j in w.neighbors[i]}
+    assert all(r["permutations"] == 999 and r["seed"] == 1 for r in hot.values())
+
+
