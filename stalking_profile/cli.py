@@ -228,6 +228,8 @@ def profile_command(
     offence: Annotated[str, typer.Option(help="Offence family: stalking, harassment, ... (see profile.toml)")] = (
         "stalking"),
     fmt: Annotated[str, typer.Option("--format", help="csv (a folder of files), xlsx or json")] = "csv",
+    permutations: Annotated[int, typer.Option(help="Permutations for hot-spot p-values")] = 9999,
+    seed: Annotated[int, typer.Option(help="Random seed for the permutations: same seed, same p-values")] = 0,
     force: ForceOption = None,
     config: Annotated[
         Path | None, typer.Option("--config", help="Profile configuration TOML [env STALKING_PROFILE_CONFIG]")
@@ -241,7 +243,11 @@ def profile_command(
         raise InputFileError(f"unknown format '{fmt}'", "use --format csv, xlsx or json")
     settings = load_config(str(config) if config else None)
     with open_store(db, create=False) as store:
-        profile = build_profile(store, ProfileRequest(period, to, offence, as_of),
+        if permutations < 99:
+            raise InputFileError(f"--permutations {permutations} is too few for a p-value below 0.01",
+                                 "use 99 or more (9999 for published figures)")
+        request = ProfileRequest(period, to, offence, as_of, permutations, seed)
+        profile = build_profile(store, request,
                                 load_force(str(force) if force else None), settings)
     write_profile(profile, fmt, out_path)  # type: ignore[arg-type]
     out.print(f"{profile.family}, {profile.period.label} ({profile.period.start} to {profile.period.end}): "

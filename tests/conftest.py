@@ -42,7 +42,7 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("STALKING_PROFILE_KEY_FILE", str(home / "key"))
     cache = os.environ.get("STALKING_PROFILE_TEST_CACHE", str(geography_cache))
     monkeypatch.setenv("STALKING_PROFILE_CACHE_DIR", cache)
-    monkeypatch.setattr("stalking_profile.metrics.profile.DEFAULT_PERMUTATIONS", 99)  # tests may use fewer
+    monkeypatch.setattr("stalking_profile.metrics.geography_tables.DEFAULT_PERMUTATIONS", 99)  # tests may use fewer
 
 
 def _reset_postgres(url: str) -> None:

@@ -86,3 +86,28 @@ def test_a_planted_hotspot_is_found(tmp_path: Path, store: Store) -> None:
     assert all(r["permutations"] == 999 and r["seed"] == 1 for r in hot.values())
 
 
+
+
+def test_overlap_measures() -> None:
+    from scipy.stats import spearmanr
+
+    from stalking_profile.metrics.overlap import compare, jaccard, spearman_ci, top_areas
+
+    rng = np.random.default_rng(5)
+    x = rng.poisson(4, 40).astype(float)
+    y = x + rng.normal(0, 2, 40)
+    rho, low, high = spearman_ci(x, y)
+    assert rho == round(spearmanr(x, y).statistic, 3) and low < rho < high
+    z = math.atanh(spearmanr(x, y).statistic)
+    assert high == round(math.tanh(z + 1.959963984540054 * 1.06 / math.sqrt(37)), 3)
+    assert jaccard({"a", "b", "c"}, {"c", "d"}) == 0.25
+    assert top_areas(["a", "b", "c", "d"], np.array([5.0, 9, 9, 0]), share=0.25) == {"b", "c"}  # ties kept
+    w = lat2W(4, 4, rook=False)
+    codes = [str(i) for i in range(16)]
+    grid = (codes, codes, ["BD"] * 16, w)
+    row = compare("lsoa", grid, ("stalking", dict(zip(codes, VALUES, strict=True))),
+                  ("harassment", dict(zip(codes, VALUES[::-1], strict=True))), permutations=999, seed=2)
+    np.random.seed(2)
+    expected = esda.Moran_BV(VALUES, VALUES[::-1], lat2W(4, 4, rook=False), permutations=999)
+    assert row["bivariate_moran_i"] == round(float(expected.I), 4) and row["bivariate_moran_p"] == expected.p_sim
+    assert row["sentence"].startswith("Stalking and harassment by LSOA are")

@@ -19,8 +19,8 @@ import pyarrow as pa
 from stalking_profile.errors import ConfigError
 from stalking_profile.force import Force, load_force
 from stalking_profile.metrics.config import ProfileConfig, load_config
+from stalking_profile.metrics.geography_tables import geography_tables
 from stalking_profile.metrics.handling import arrests, handling_by_relationship, risk_assessment
-from stalking_profile.metrics.hotspot_tables import HOTSPOT_SCHEMA, counts_by, hotspot_rows, lsoa_areas, ward_areas
 from stalking_profile.metrics.outcomes import (
     outcome_groups,
     outcome_groups_by_relationship,
@@ -31,10 +31,6 @@ from stalking_profile.metrics.periods import Period, month_end, parse_period, sh
 from stalking_profile.metrics.selection import crimes_in, within
 from stalking_profile.metrics.trends import rolling_12m
 from stalking_profile.metrics.volumes import volumes, volumes_by_relationship
-from stalking_profile.metrics.wards import WARD_SCHEMA, family_masks, placement_counts, ward_table
-from stalking_profile.spatial.assign import place_crimes
-from stalking_profile.spatial.geography import AreaSet, default_lsoas
-from stalking_profile.spatial.imports import latest_layer
 from stalking_profile.store.connection import Store
 
 __all__ = ["Profile", "ProfileRequest", "build_profile", "store_span"]
@@ -134,64 +130,6 @@ def _materialised(store: Store, expr: ibis.Table) -> Iterator[ibis.Table]:
         store.con.drop_table(name, force=True)
 
 
-#: Permutations for hot-spot p-values in real runs (tests use fewer).
-DEFAULT_PERMUTATIONS = 9999
-
-_PLACE_COLUMNS = ("crime_ref", "offence_code", "domestic_flag", "ward_code", "lsoa_code", "latitude", "longitude",
-                  "easting", "northing")
-
-
-def _geography_tables(store: Store, period: Period, req: ProfileRequest, force: Force,
-                      config: ProfileConfig) -> tuple[dict[str, pa.Table], list[str]]:
-    """Placement of the window's crimes, and ward rates when the ward lookup has been imported."""
-    notes: list[str] = []
-    crimes = within(store.current_crimes(req.as_of), period).select(*_PLACE_COLUMNS).to_pyarrow()
-    lookup_t, population_t = latest_layer(store, "lookup"), latest_layer(store, "ward_population")
-    lookup = lookup_t.to_pyarrow() if lookup_t is not None else None
-    areas = default_lsoas(force)
-    placed = place_crimes(crimes, areas, lookup)
-    families = {req.family: config.family(req.family), "harassment": config.family("harassment")}
-    out = {"placement": placement_counts(crimes, placed, families)}
-    if lookup is None:
-        out["wards"] = WARD_SCHEMA.empty_table()
-        out["hotspots"] = _hotspots(req, areas, crimes, placed, families, None, None, False)
-        notes.append("wards: no ward geography in the store; import the LSOA-to-ward lookup and ward population "
-                     "with `stalking-profile geography import --lookup FILE --ward-population FILE`.")
-        return out, notes
-    population = population_t.to_pyarrow() if population_t is not None else None
-    if population is None:
-        notes.append("wards: no ward population imported, so no rates; add it with "
-                     "`stalking-profile geography import --ward-population FILE`.")
-    out["wards"] = ward_table(crimes, placed, lookup, population, families)
-    out["hotspots"] = _hotspots(req, areas, crimes, placed, families, lookup, out["wards"], population is not None)
-    unplaced = sum(r["crimes"] for r in out["placement"].to_pylist()
-                   if r["placed_by"].startswith("unplaced") and r["offence_family"] == req.family)
-    if unplaced:
-        notes.append(f"placement: {unplaced} {req.family} crimes could not be placed on a ward (see placement).")
-    return out, notes
-
-
-def _hotspots(req: ProfileRequest, areas: AreaSet, crimes: pa.Table, placed: pa.Table,
-              families: dict[str, tuple[str, ...]], lookup: pa.Table | None, wards: pa.Table | None,
-              rates: bool) -> pa.Table:
-    """Gi* and local Moran for every family: LSOA counts, and ward rates (or counts) with wards."""
-    permutations = req.permutations or DEFAULT_PERMUTATIONS
-    masks = family_masks(crimes, families)
-    rows = []
-    lsoas = lsoa_areas(areas)
-    for family, mask in masks.items():
-        rows += hotspot_rows("lsoa", lsoas, family, "count", counts_by(placed["lsoa_code"], mask), permutations,
-                             req.seed)
-    if lookup is not None and wards is not None:
-        ward_set = ward_areas(areas, lookup)
-        measure = "rate_per_1000" if rates else "crimes"
-        for family in masks:
-            values = {r["area_code"]: float(r[measure] or 0.0) for r in wards.to_pylist()
-                      if r["offence_family"] == family}
-            rows += hotspot_rows("ward", ward_set, family, measure, values, permutations, req.seed)
-    return pa.Table.from_pylist(rows, schema=HOTSPOT_SCHEMA)
-
-
 def build_profile(
     store: Store, request: ProfileRequest | None = None, force: Force | None = None,
     config: ProfileConfig | None = None,
@@ -234,7 +172,7 @@ def build_profile(
     if in_window == 0:  # the contract: a table with no data has its header and no rows
         profile.tables = {name: t.schema.empty_table() for name, t in profile.tables.items()}
         empty_notes.append(f"No {req.family} crimes in the window or the one before it: the tables are empty.")
-    geography, geography_notes = _geography_tables(store, period, req, force, config)
+    geography, geography_notes = geography_tables(store, period, req, force, config)
     profile.tables.update(geography)
     profile.notes = _notes(profile, config, span) + empty_notes + geography_notes
     return profile

@@ -1,0 +1,126 @@
+"""The geography part of the profile: placement, wards, hot spots and their overlap.
+
+Separate from :mod:`profile` because it needs the force's areas (the default LSOAs, and wards
+when the lookup has been imported) and runs the permutation statistics.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from stalking_profile.force import Force
+from stalking_profile.metrics.config import ProfileConfig
+from stalking_profile.metrics.hotspot_tables import (
+    HOTSPOT_SCHEMA,
+    Areas,
+    counts_by,
+    hotspot_rows,
+    lsoa_areas,
+    ward_areas,
+)
+from stalking_profile.metrics.overlap import OVERLAP_SCHEMA, compare
+from stalking_profile.metrics.periods import Period
+from stalking_profile.metrics.selection import within
+from stalking_profile.metrics.wards import WARD_SCHEMA, family_masks, placement_counts, ward_table
+from stalking_profile.spatial.assign import place_crimes
+from stalking_profile.spatial.geography import AreaSet, default_lsoas
+from stalking_profile.spatial.imports import latest_layer
+from stalking_profile.store.connection import Store
+
+if TYPE_CHECKING:
+    from stalking_profile.metrics.profile import ProfileRequest
+
+__all__ = ["DEFAULT_PERMUTATIONS", "geography_tables"]
+
+#: Permutations for hot-spot p-values in real runs (tests use fewer).
+DEFAULT_PERMUTATIONS = 9999
+
+_PLACE_COLUMNS = ("crime_ref", "offence_code", "domestic_flag", "ward_code", "lsoa_code", "latitude", "longitude",
+                  "easting", "northing")
+
+
+def geography_tables(store: Store, period: Period, req: ProfileRequest, force: Force,
+                      config: ProfileConfig) -> tuple[dict[str, pa.Table], list[str]]:
+    """Placement of the window's crimes, and ward rates when the ward lookup has been imported."""
+    notes: list[str] = []
+    crimes = within(store.current_crimes(req.as_of), period).select(*_PLACE_COLUMNS).to_pyarrow()
+    lookup_t, population_t = latest_layer(store, "lookup"), latest_layer(store, "ward_population")
+    lookup = lookup_t.to_pyarrow() if lookup_t is not None else None
+    areas = default_lsoas(force)
+    placed = place_crimes(crimes, areas, lookup)
+    families = {req.family: config.family(req.family), "harassment": config.family("harassment")}
+    out = {"placement": placement_counts(crimes, placed, families)}
+    if lookup is None:
+        out["wards"] = WARD_SCHEMA.empty_table()
+        level, values = _hotspot_values(areas, crimes, placed, families, None, None, False)
+        out["hotspots"] = _hotspots(req, values)
+        out["hotspot_overlap"] = _overlap(req, level, values)
+        notes.append("wards: no ward geography in the store; import the LSOA-to-ward lookup and ward population "
+                     "with `stalking-profile geography import --lookup FILE --ward-population FILE`.")
+        return out, notes
+    population = population_t.to_pyarrow() if population_t is not None else None
+    if population is None:
+        notes.append("wards: no ward population imported, so no rates; add it with "
+                     "`stalking-profile geography import --ward-population FILE`.")
+    out["wards"] = ward_table(crimes, placed, lookup, population, families)
+    level, values = _hotspot_values(areas, crimes, placed, families, lookup, out["wards"], population is not None)
+    out["hotspots"] = _hotspots(req, values)
+    out["hotspot_overlap"] = _overlap(req, level, values)
+    unplaced = sum(r["crimes"] for r in out["placement"].to_pylist()
+                   if r["placed_by"].startswith("unplaced") and r["offence_family"] == req.family)
+    if unplaced:
+        notes.append(f"placement: {unplaced} {req.family} crimes could not be placed on a ward (see placement).")
+    return out, notes
+
+
+Series = dict[str, dict[str, float]]  # series name -> area code -> value
+
+
+def _hotspot_values(areas: AreaSet, crimes: pa.Table, placed: pa.Table, families: dict[str, tuple[str, ...]],
+                    lookup: pa.Table | None, wards: pa.Table | None,
+                    rates: bool) -> tuple[str, dict[str, tuple[Areas, str, Series]]]:
+    """Values per level: LSOA counts always; ward rates (or counts) when wards exist. Each family
+    also splits into domestic and non-domestic series for the overlap table."""
+    masks = family_masks(crimes, families)
+    first = next(iter(families))
+    domestic = crimes["domestic_flag"].fill_null(False)
+    masks[f"{first} domestic"] = pc.and_(masks[first], domestic)
+    masks[f"{first} non-domestic"] = pc.and_(masks[first], pc.invert(domestic))
+    levels: dict[str, tuple[Areas, str, Series]] = {
+        "lsoa": (lsoa_areas(areas), "count", {k: counts_by(placed["lsoa_code"], m) for k, m in masks.items()})}
+    if lookup is None or wards is None:
+        return "lsoa", levels
+    ward_set = ward_areas(areas, lookup)
+    population = {r["area_code"]: r["population"] for r in wards.to_pylist()}
+    series = {k: counts_by(placed["ward_code"], m) for k, m in masks.items()}
+    if rates:
+        series = {k: {c: 1000.0 * n / population[c] for c, n in v.items() if population.get(c)}
+                  for k, v in series.items()}
+    levels["ward"] = (ward_set, "rate_per_1000" if rates else "count", series)
+    return "ward", levels
+
+
+def _hotspots(req: ProfileRequest, levels: dict[str, tuple[Areas, str, Series]]) -> pa.Table:
+    """Gi* and local Moran for the three families at every level available."""
+    permutations = req.permutations or DEFAULT_PERMUTATIONS
+    rows: list[dict[str, Any]] = []
+    for level, (areas, measure, series) in levels.items():
+        for family, values in series.items():
+            if " " not in family:  # the domestic/non-domestic splits serve the overlap table only
+                rows += hotspot_rows(level, areas, family, measure, values, permutations, req.seed)
+    return pa.Table.from_pylist(rows, schema=HOTSPOT_SCHEMA)
+
+
+def _overlap(req: ProfileRequest, level: str, levels: dict[str, tuple[Areas, str, Series]]) -> pa.Table:
+    """The three comparisons at the finest level with rates (wards), else LSOAs."""
+    permutations = req.permutations or DEFAULT_PERMUTATIONS
+    areas, _, series = levels[level]
+    family = req.family
+    pairs = ((family, "harassment"), (family, "domestic_abuse"), (f"{family} domestic", f"{family} non-domestic"))
+    rows = [compare(level, areas, (a, series[a]), (b, series[b]), permutations, req.seed) for a, b in pairs]
+    return pa.Table.from_pylist(rows, schema=OVERLAP_SCHEMA)
+
+
