@@ -111,3 +111,39 @@ def test_overlap_measures() -> None:
     expected = esda.Moran_BV(VALUES, VALUES[::-1], lat2W(4, 4, rook=False), permutations=999)
     assert row["bivariate_moran_i"] == round(float(expected.I), 4) and row["bivariate_moran_p"] == expected.p_sim
     assert row["sentence"].startswith("Stalking and harassment by LSOA are")
+
+
+def test_fit_model_recovers_known_rate_ratios() -> None:
+    from stalking_profile.metrics.adjusted import fit_model
+
+    rng = np.random.default_rng(11)
+    n = 400
+    pop = rng.uniform(5000, 15000, n)
+    imd = rng.integers(1, 11, n).astype(float)
+    young = rng.uniform(0.08, 0.25, n)
+    counts = rng.poisson(pop / 1000 * np.exp(0.5 - 0.3 * imd + 2.0 * young))
+    model = fit_model(counts, pop, imd, young)
+    ratio, low, high = model.ratios["IMD decile (1 = most deprived)"]
+    assert low < math.exp(-0.3) < high and model.kind == "Poisson"
+    ratio, low, high = model.ratios["share aged 20-29 (per 10 points)"]
+    assert low < math.exp(2.0 * 0.1) < high and low < ratio < high  # 10 points of share = 0.1 of the covariate
+    np.testing.assert_allclose(model.expected.sum(), counts.sum(), rtol=1e-6)  # Poisson GLM with a constant
+
+
+@needs_real
+def test_adjusted_hotspots_with_real_geography(tmp_path: Path, store: Store) -> None:
+    from stalking_profile.spatial.imports import import_imd, import_ward_population
+    from tests.test_geography_import import IMD, WARD_POP
+
+    force = load_force()
+    import_lookup(store, LOOKUP20, force)
+    import_ward_population(store, WARD_POP, force)
+    import_imd(store, IMD, force)
+    areas = default_lsoas()
+    rows = rows_of(*[{"lsoa_code": code} for code in areas.codes for _ in range(2)])
+    ingest(write_csv(tmp_path / "a.csv", rows), store, IngestOptions(force=force, today=dt.date(2022, 2, 15)))
+    profile = build_profile(store, ProfileRequest(to="2021-03", permutations=99))
+    adjusted = [r for r in profile.tables["hotspot_adjusted"].to_pylist() if r["offence_family"] == "stalking"]
+    assert len(adjusted) == 124 and sum(r["observed"] for r in adjusted) == 2 * 1388
+    assert sum(r["expected"] for r in adjusted) == pytest.approx(2 * 1388, rel=0.02)
+    assert any(n.startswith("hotspot_adjusted (stalking):") and "rate ratio" in n for n in profile.notes)

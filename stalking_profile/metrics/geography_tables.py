@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from stalking_profile.force import Force
+from stalking_profile.metrics.adjusted import ADJUSTED_SCHEMA, adjusted_rows
 from stalking_profile.metrics.config import ProfileConfig
 from stalking_profile.metrics.hotspot_tables import (
     HOTSPOT_SCHEMA,
@@ -58,6 +60,7 @@ def geography_tables(store: Store, period: Period, req: ProfileRequest, force: F
         level, values = _hotspot_values(areas, crimes, placed, families, None, None, False)
         out["hotspots"] = _hotspots(req, values)
         out["hotspot_overlap"] = _overlap(req, level, values)
+        out["hotspot_adjusted"] = ADJUSTED_SCHEMA.empty_table()
         notes.append("wards: no ward geography in the store; import the LSOA-to-ward lookup and ward population "
                      "with `stalking-profile geography import --lookup FILE --ward-population FILE`.")
         return out, notes
@@ -69,6 +72,7 @@ def geography_tables(store: Store, period: Period, req: ProfileRequest, force: F
     level, values = _hotspot_values(areas, crimes, placed, families, lookup, out["wards"], population is not None)
     out["hotspots"] = _hotspots(req, values)
     out["hotspot_overlap"] = _overlap(req, level, values)
+    out["hotspot_adjusted"] = _adjusted(store, req, values, out, lookup, population, notes)
     unplaced = sum(r["crimes"] for r in out["placement"].to_pylist()
                    if r["placed_by"].startswith("unplaced") and r["offence_family"] == req.family)
     if unplaced:
@@ -112,6 +116,38 @@ def _hotspots(req: ProfileRequest, levels: dict[str, tuple[Areas, str, Series]])
             if " " not in family:  # the domestic/non-domestic splits serve the overlap table only
                 rows += hotspot_rows(level, areas, family, measure, values, permutations, req.seed)
     return pa.Table.from_pylist(rows, schema=HOTSPOT_SCHEMA)
+
+
+def _adjusted(store: Store, req: ProfileRequest, levels: dict[str, tuple[Areas, str, Series]],
+              tables: dict[str, pa.Table], lookup: pa.Table, population: pa.Table | None,
+              notes: list[str]) -> pa.Table:
+    """Ward hot spots after adjusting for deprivation and the share of residents aged 20-29."""
+    imd_layer = latest_layer(store, "imd")
+    if population is None or imd_layer is None or "ward" not in levels:
+        notes.append("hotspot_adjusted: needs the ward population and the IMD; import them with "
+                     "`stalking-profile geography import --ward-population FILE --imd FILE`.")
+        return ADJUSTED_SCHEMA.empty_table()
+    decile = dict(zip(*imd_layer.select("lsoa_code", "imd_decile").to_pyarrow().to_pydict().values(), strict=True))
+    by_ward: dict[str, list[float]] = {}
+    for lsoa, ward in zip(lookup["lsoa_code"].to_pylist(), lookup["ward_code"].to_pylist(), strict=True):
+        if lsoa in decile:
+            by_ward.setdefault(ward, []).append(float(decile[lsoa]))
+    covariates = {r["ward_code"]: (float(r["population"]), float(np.mean(by_ward[r["ward_code"]])),
+                                   r["population_20_29"] / r["population"])
+                  for r in population.to_pylist() if r["population"] and r["ward_code"] in by_ward}
+    areas = levels["ward"][0]
+    permutations = req.permutations or DEFAULT_PERMUTATIONS
+    rows: list[dict[str, Any]] = []
+    for family in dict.fromkeys((req.family, "harassment", "domestic_abuse")):
+        counts = {r["area_code"]: float(r["crimes"]) for r in tables["wards"].to_pylist()
+                  if r["offence_family"] == family}
+        raw = {r["area_code"]: r["gi_class"] for r in tables["hotspots"].to_pylist()
+               if r["level"] == "ward" and r["offence_family"] == family}
+        family_rows, summary = adjusted_rows(areas, family, counts, covariates, raw, permutations, req.seed)
+        rows += family_rows
+        if summary:
+            notes.append(f"hotspot_adjusted ({family}): {summary}.")
+    return pa.Table.from_pylist(rows, schema=ADJUSTED_SCHEMA)
 
 
 def _overlap(req: ProfileRequest, level: str, levels: dict[str, tuple[Areas, str, Series]]) -> pa.Table:
