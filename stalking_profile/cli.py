@@ -230,6 +230,9 @@ def profile_command(
     fmt: Annotated[str, typer.Option("--format", help="csv (a folder of files), xlsx or json")] = "csv",
     permutations: Annotated[int, typer.Option(help="Permutations for hot-spot p-values")] = 9999,
     seed: Annotated[int, typer.Option(help="Random seed for the permutations: same seed, same p-values")] = 0,
+    exclude_suspect_home_online: Annotated[bool, typer.Option(
+        "--exclude-suspect-home-online", help="Leave cyber-enabled crimes located at the suspect's home off the map")
+    ] = False,
     force: ForceOption = None,
     config: Annotated[
         Path | None, typer.Option("--config", help="Profile configuration TOML [env STALKING_PROFILE_CONFIG]")
@@ -246,7 +249,7 @@ def profile_command(
         if permutations < 99:
             raise InputFileError(f"--permutations {permutations} is too few for a p-value below 0.01",
                                  "use 99 or more (9999 for published figures)")
-        request = ProfileRequest(period, to, offence, as_of, permutations, seed)
+        request = ProfileRequest(period, to, offence, as_of, permutations, seed, exclude_suspect_home_online)
         profile = build_profile(store, request,
                                 load_force(str(force) if force else None), settings)
     write_profile(profile, fmt, out_path)  # type: ignore[arg-type]

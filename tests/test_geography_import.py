@@ -127,3 +127,18 @@ def test_ward_rates_in_the_profile(tmp_path: Path, store: Store, areas: object) 
     placement = {(r["offence_family"], r["placed_by"]): r["crimes"] for r in profile.tables["placement"].to_pylist()}
     assert placement == {("stalking", "lsoa_code"): 40, ("harassment", "lsoa_code"): 3,
                          ("domestic_abuse", "lsoa_code"): 29}
+
+
+def test_online_crimes_at_the_suspects_home_can_leave_the_map(tmp_path: Path, store: Store, areas: object) -> None:
+    code = areas.codes[5]  # type: ignore[attr-defined]
+    rows = rows_of(*[{"lsoa_code": code}] * 4,
+                   *[{"lsoa_code": code, "location_basis": "suspect_home", "cyber_flag": "Y"}] * 3,
+                   {"lsoa_code": code, "location_basis": "suspect_home", "cyber_flag": "N"})
+    ingest(write_csv(tmp_path / "o.csv", rows), store, IngestOptions(force=load_force(), today=dt.date(2022, 2, 15)))
+    shown = build_profile(store, ProfileRequest(to="2021-03"))
+    left = build_profile(store, ProfileRequest(to="2021-03", exclude_suspect_home_online=True))
+    count = {p.tables["placement"].to_pylist()[0]["crimes"] for p in (shown, left)}
+    assert count == {8, 5}
+    assert any("3 cyber-enabled crimes recorded at the suspect's home (3 stalking) are left off" in n
+               for n in left.notes)
+    assert any("--exclude-suspect-home-online leaves them off" in n for n in shown.notes)

@@ -41,6 +41,7 @@ __all__ = ["DEFAULT_PERMUTATIONS", "geography_tables"]
 DEFAULT_PERMUTATIONS = 9999
 
 _PLACE_COLUMNS = ("crime_ref", "offence_code", "domestic_flag", "ward_code", "lsoa_code", "latitude", "longitude",
+                  "location_basis", "cyber_flag",
                   "easting", "northing")
 
 
@@ -49,12 +50,26 @@ def geography_tables(store: Store, period: Period, req: ProfileRequest, force: F
     """Placement of the window's crimes, and ward rates when the ward lookup has been imported."""
     notes: list[str] = []
     crimes = within(store.current_crimes(req.as_of), period).select(*_PLACE_COLUMNS).to_pyarrow()
+    online_at_suspect = pc.and_(pc.equal(crimes["location_basis"], "suspect_home"),
+                                crimes["cyber_flag"].fill_null(False)).fill_null(False)
+    moved = crimes.filter(online_at_suspect)
+    if req.exclude_suspect_home_online:
+        crimes = crimes.filter(pc.invert(online_at_suspect))
     lookup_t, population_t = latest_layer(store, "lookup"), latest_layer(store, "ward_population")
     lookup = lookup_t.to_pyarrow() if lookup_t is not None else None
     areas = default_lsoas(force)
     placed = place_crimes(crimes, areas, lookup)
     families = {req.family: config.family(req.family), "harassment": config.family("harassment")}
     out = {"placement": placement_counts(crimes, placed, families)}
+    if moved.num_rows:
+        n_family = pc.sum(pc.is_in(moved["offence_code"], value_set=pa.array(list(families[req.family])))).as_py()
+        if req.exclude_suspect_home_online:
+            notes.append(f"map layers: {moved.num_rows} cyber-enabled crimes recorded at the suspect's home "
+                         f"({n_family} {req.family}) are left off the map (--exclude-suspect-home-online).")
+        else:
+            notes.append(f"map layers: {moved.num_rows} cyber-enabled crimes ({n_family} {req.family}) are placed at "
+                         "the suspect's home, where online offences are recorded without other evidence; "
+                         "--exclude-suspect-home-online leaves them off.")
     if lookup is None:
         out["wards"] = WARD_SCHEMA.empty_table()
         level, values = _hotspot_values(areas, crimes, placed, families, None, None, False)

@@ -46,6 +46,7 @@ class ProfileRequest:
     as_of: int | None = None
     permutations: int | None = None  # hot-spot permutations; None = DEFAULT_PERMUTATIONS
     seed: int = 0
+    exclude_suspect_home_online: bool = False  # leave cyber-enabled crimes located at the suspect's home off the map
 
 
 @dataclass
