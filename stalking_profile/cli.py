@@ -266,6 +266,52 @@ def profile_command(
             out.print(f"  note: {note}", highlight=False, markup=False)
 
 
+@app.command("map")
+@user_errors
+def map_command(
+    out_path: Annotated[Path, typer.Option("--out", help="File to write: .png, .svg or .json (the Vega-Lite spec)")],
+    db: DbOption = None,
+    period: Annotated[str | None, typer.Option(help="Window START:END, ISO dates, both inclusive")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="The 12 months ending with this month, YYYY-MM")] = None,
+    offence: Annotated[str, typer.Option(help="Offence family to map")] = "stalking",
+    level: Annotated[str, typer.Option(help="ward (needs geography import) or lsoa")] = "ward",
+    measure: Annotated[str, typer.Option(help="value (rate or count), gi (hot spots) or adjusted")] = "value",
+    palette: Annotated[str, typer.Option(help="report (pink to red) or colourblind (viridis)")] = "report",
+    permutations: Annotated[int, typer.Option(help="Permutations for hot-spot p-values")] = 9999,
+    seed: Annotated[int, typer.Option(help="Random seed for the permutations")] = 0,
+    force: ForceOption = None,
+) -> None:
+    """Draw a choropleth of the profile offline: rates, hot spots or adjusted ratios."""
+    from stalking_profile.reporting.maps import MEASURES, level_geometry, profile_map, render
+    from stalking_profile.reporting.tables import ATTRIBUTION
+    from stalking_profile.spatial.geography import default_lsoas
+    from stalking_profile.spatial.imports import latest_layer
+
+    if measure not in MEASURES or level not in ("ward", "lsoa") or palette not in ("report", "colourblind"):
+        raise InputFileError(f"unknown choice: --measure {measure} --level {level} --palette {palette}",
+                             "use --measure value|gi|adjusted, --level ward|lsoa, --palette report|colourblind")
+    suffix = out_path.suffix.lower()
+    if suffix not in (".png", ".svg", ".json"):
+        raise InputFileError(f"--out {out_path.name}: the map is written as .png, .svg or .json",
+                             "give the file one of those endings")
+    force_cfg = load_force(str(force) if force else None)
+    areas = default_lsoas(force_cfg)
+    with open_store(db, create=False) as store:
+        profile = build_profile(store, ProfileRequest(period, to, offence, None, permutations, seed), force_cfg)
+        lookup = latest_layer(store, "lookup")
+        geometry = level_geometry(areas, None if lookup is None else lookup.to_pyarrow(), level)
+    attribution = f"{ATTRIBUTION} {areas.attribution}"
+    spec = profile_map(profile, geometry, level, measure, offence, palette, attribution)  # type: ignore[arg-type]
+    if suffix == ".json":
+        import json
+
+        out_path.write_text(json.dumps(spec) + "\n", encoding="utf-8")
+    else:
+        out_path.write_bytes(render(spec, "svg" if suffix == ".svg" else "png"))
+    out.print(f"map of {offence} ({measure}, {level}, {profile.period.label}) written to {out_path}",
+              highlight=False, markup=False)
+
+
 @app.command("info")
 @user_errors
 def info_command(db: DbOption = None) -> None:

@@ -17,7 +17,7 @@ import shapely
 from stalking_profile.spatial.geography import AreaSet
 from stalking_profile.spatial.hotspots import classify_gi, classify_lisa, contiguity, gi_star, local_moran
 
-__all__ = ["HOTSPOT_SCHEMA", "Areas", "counts_by", "hotspot_rows", "lsoa_areas", "ward_areas"]
+__all__ = ["HOTSPOT_SCHEMA", "Areas", "counts_by", "hotspot_rows", "lsoa_areas", "ward_areas", "ward_polygons"]
 
 HOTSPOT_SCHEMA = pa.schema([
     ("level", pa.string()), ("area_code", pa.string()), ("area_name", pa.string()), ("district", pa.string()),
@@ -35,8 +35,8 @@ def lsoa_areas(areas: AreaSet) -> Areas:
     return list(areas.codes), list(areas.names), list(areas.district_codes), contiguity(list(areas.polygons))
 
 
-def ward_areas(areas: AreaSet, lookup: pa.Table) -> Areas:
-    """Wards as unions of their LSOAs, in ward-code order, and their queen contiguity."""
+def ward_polygons(areas: AreaSet, lookup: pa.Table) -> tuple[list[str], list[str], list[str], list[Any]]:
+    """Ward codes, names, districts and boundaries (unions of their LSOAs), in code order."""
     index = {code: i for i, code in enumerate(areas.codes)}
     wards: dict[str, dict[str, Any]] = {}
     for row in lookup.to_pylist():
@@ -45,7 +45,13 @@ def ward_areas(areas: AreaSet, lookup: pa.Table) -> Areas:
             ward["p"].append(areas.polygons[index[row["lsoa_code"]]])
     codes = sorted(wards)
     polygons = [shapely.union_all(wards[c]["p"]) for c in codes]
-    return codes, [wards[c]["name"] for c in codes], [wards[c]["district"] for c in codes], contiguity(polygons)
+    return codes, [wards[c]["name"] for c in codes], [wards[c]["district"] for c in codes], polygons
+
+
+def ward_areas(areas: AreaSet, lookup: pa.Table) -> Areas:
+    """Wards as unions of their LSOAs, in ward-code order, and their queen contiguity."""
+    codes, names, districts, polygons = ward_polygons(areas, lookup)
+    return codes, names, districts, contiguity(polygons)
 
 
 def hotspot_rows(level: str, areas: Areas, family: str, measure: str, values: dict[str, float],

@@ -1,0 +1,146 @@
+"""Choropleth maps as Vega-Lite specs (built with Altair), rendered offline with vl-convert.
+
+Pure functions from area values to a spec; :func:`render` turns a spec into PNG or SVG bytes.
+Every map states the period, offence family, measure and the open-data attribution. The default
+palette runs pink (low) to red (high) as in the seed report; ``palette="colourblind"`` uses
+viridis instead. Gi* classes use a diverging red-blue scheme with grey for "not significant".
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any, Literal
+
+import shapely
+
+__all__ = ["CLASS_ORDER", "MEASURES", "Palette", "area_features", "class_map", "level_geometry", "profile_map",
+           "render", "value_map"]
+
+Palette = Literal["report", "colourblind"]
+CLASS_ORDER = ("Hot spot 99%", "Hot spot 95%", "Hot spot 90%", "Not significant", "Cold spot 90%", "Cold spot 95%",
+               "Cold spot 99%")
+_CLASS_COLOURS = ("#99000d", "#ef3b2c", "#fc9272", "#e0e0e0", "#9ecae1", "#4292c6", "#08519c")
+_REPORT_RANGE = ("#fde0ef", "#c51b7d", "#8b0000")
+_SIMPLIFY = 0.0004  # degrees (about 30 m): small specs, shapes still recognisable
+
+
+def area_features(codes: list[str], names: list[str], polygons: list[Any]) -> list[dict[str, Any]]:
+    """GeoJSON features (simplified) with ``area_code`` and ``area_name`` properties."""
+    features = []
+    for code, name, polygon in zip(codes, names, polygons, strict=True):
+        geometry = shapely.geometry.mapping(shapely.simplify(polygon, _SIMPLIFY, preserve_topology=True))
+        features.append({"type": "Feature", "geometry": geometry,
+                         "properties": {"area_code": code, "area_name": name}})
+    return features
+
+
+def _with(features: list[dict[str, Any]], key: str, values: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{**f, "properties": {**f["properties"], key: values.get(f["properties"]["area_code"])}}
+            for f in features]
+
+
+def _title(title: str, period: str, family: str, measure: str, attribution: str) -> dict[str, Any]:
+    lines = textwrap.wrap(attribution, 110) if attribution else []
+    return {"text": title, "subtitle": [f"{family}, {period}; {measure}", *lines], "anchor": "start",
+            "subtitleFontSize": 9}
+
+
+def value_map(features: list[dict[str, Any]], values: dict[str, float], *, title: str, period: str, family: str,
+              measure: str, attribution: str, palette: Palette = "report") -> dict[str, Any]:
+    """A choropleth of a measure per area (rate, count or observed/expected).
+
+    Examples
+    --------
+    >>> square = shapely.box(-1.6, 53.7, -1.5, 53.8)
+    >>> spec = value_map(area_features(["W1"], ["One"], [square]), {"W1": 2.5}, title="Stalking",
+    ...                  period="12 months to September 2021", family="stalking", measure="rate per 1,000",
+    ...                  attribution="Source: ONS (OGL v3.0)")
+    >>> spec["mark"]["type"], spec["title"]["subtitle"][0]
+    ('geoshape', 'stalking, 12 months to September 2021; rate per 1,000')
+    """
+    import altair as alt
+
+    scale = alt.Scale(range=list(_REPORT_RANGE)) if palette == "report" else alt.Scale(scheme="viridis")
+    data = alt.Data(values=_with(features, "value", values))  # type: ignore[no-untyped-call]
+    chart = alt.Chart(data, title=_title(title, period, family, measure, attribution)).mark_geoshape(
+        stroke="white", strokeWidth=0.3).encode(
+        color=alt.Color("properties.value:Q", scale=scale, title=measure),
+        tooltip=[alt.Tooltip("properties.area_name:N", title="area"),
+                 alt.Tooltip("properties.value:Q", title=measure, format=",.2f")],
+    ).project(type="mercator").properties(width=560, height=440)
+    return chart.to_dict()  # type: ignore[no-any-return]
+
+
+def class_map(features: list[dict[str, Any]], classes: dict[str, str], *, title: str, period: str, family: str,
+              attribution: str) -> dict[str, Any]:
+    """A map of Gi* classes (hot and cold spots at 99/95/90%)."""
+    import altair as alt
+
+    data = alt.Data(values=_with(features, "class", classes))  # type: ignore[no-untyped-call]
+    chart = alt.Chart(data, title=_title(title, period, family, "Getis-Ord Gi* (FDR-adjusted)", attribution)
+                      ).mark_geoshape(stroke="white", strokeWidth=0.3).encode(
+        color=alt.Color("properties.class:N", title="hot spots",
+                        scale=alt.Scale(domain=list(CLASS_ORDER), range=list(_CLASS_COLOURS))),
+        tooltip=[alt.Tooltip("properties.area_name:N", title="area"), alt.Tooltip("properties.class:N")],
+    ).project(type="mercator").properties(width=560, height=440)
+    return chart.to_dict()  # type: ignore[no-any-return]
+
+
+def render(spec: dict[str, Any], fmt: Literal["png", "svg"] = "png", scale: float = 2.0) -> bytes:
+    """The spec drawn offline by vl-convert (no network: Vega ships inside the package)."""
+    import vl_convert as vlc
+
+    if fmt == "svg":
+        return vlc.vegalite_to_svg(spec).encode()  # type: ignore[no-any-return]
+    return vlc.vegalite_to_png(spec, scale=scale)  # type: ignore[no-any-return]
+
+
+#: What a map can show, from which profile table.
+MEASURES = ("value", "gi", "adjusted")
+
+
+def level_geometry(areas: Any, lookup: Any, level: str) -> tuple[list[str], list[str], list[Any]]:
+    """Codes, names and polygons of the default LSOAs, or of wards (unions of LSOAs; needs the lookup)."""
+    from stalking_profile.errors import GeographyError
+    from stalking_profile.metrics.hotspot_tables import ward_polygons
+
+    if level == "lsoa":
+        return list(areas.codes), list(areas.names), list(areas.polygons)
+    if lookup is None:
+        raise GeographyError("a ward map needs the ward lookup", "run `stalking-profile geography import --lookup "
+                             "FILE --ward-population FILE`, or use --level lsoa")
+    codes, names, _, polygons = ward_polygons(areas, lookup)
+    return codes, names, polygons
+
+
+def profile_map(profile: Any, geometry: tuple[list[str], list[str], list[Any]], level: str, measure: str,
+                family: str | None = None, palette: Palette = "report", attribution: str = "") -> dict[str, Any]:
+    """The map of one measure of a built profile: ``value`` (the hot-spot table's rate or count),
+    ``gi`` (Gi* classes) or ``adjusted`` (observed / expected after deprivation and age, wards only).
+
+    ``geometry`` holds the level's area codes, names and polygons.
+    """
+    from stalking_profile.errors import ConfigError
+
+    family = family or profile.family
+    codes, names, polygons = geometry
+    features = area_features(codes, names, polygons)
+    if measure == "adjusted":
+        rows = [r for r in profile.tables["hotspot_adjusted"].to_pylist() if r["offence_family"] == family]
+        values = {r["area_code"]: r["observed_expected"] for r in rows}
+        label = "observed / expected (adjusted for deprivation and age 20-29)"
+    else:
+        rows = [r for r in profile.tables["hotspots"].to_pylist()
+                if r["level"] == level and r["offence_family"] == family]
+        values = {r["area_code"]: r["value"] for r in rows}
+        label = rows[0]["measure"].replace("_", " ").replace("1000", "1,000") if rows else "crimes"
+    if not rows:
+        raise ConfigError(f"the profile has no {measure} values for {family} by {level}",
+                          "import the geography this map needs (see the profile's notes), or choose --level lsoa")
+    title = f"{family.capitalize()} by {level}"
+    if measure == "gi":
+        classes = {r["area_code"]: r["gi_class"] for r in rows}
+        return class_map(features, classes, title=f"{title}: hot spots", period=profile.period.label, family=family,
+                         attribution=attribution)
+    return value_map(features, values, title=title, period=profile.period.label, family=family, measure=label,
+                     attribution=attribution, palette=palette)
