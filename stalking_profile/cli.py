@@ -148,8 +148,14 @@ def ingest_command(
         Path | None, typer.Option(help="CSV for rejected rows [default: ./<file>.rejects.csv]")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar")] = False,
+    source: Annotated[str, typer.Option(help="crimes (the force's extract) or policeuk (street CSVs)")] = "crimes",
 ) -> None:
     """Validate, pseudonymise and load crime extracts into the store (append-only)."""
+    if source == "policeuk":
+        _ingest_policeuk(files, db)
+        return
+    if source != "crimes":
+        raise InputFileError(f"unknown --source '{source}'", "use --source crimes or --source policeuk")
     profile = load_mapping(mapping) if mapping else None
     force_cfg = load_force(str(force) if force else None)
     if rejects is not None and len(files) > 1:
@@ -161,6 +167,21 @@ def ingest_command(
             with _progress(path, quiet, mapping=profile, sheet=sheet, force=force_cfg, rejects_path=target) as opts:
                 result = ingest(path, store, opts)
             _print_result(result)
+
+
+def _ingest_policeuk(files: list[Path], db: str | None) -> None:
+    from stalking_profile.ingest.policeuk import ingest_policeuk
+
+    with open_store(db) as store:
+        for path in files:
+            done = ingest_policeuk(path, store)
+            if done.already_imported:
+                out.print(f"{done.file_name}: already imported as batch {done.batch_id}; nothing changed.",
+                          highlight=False, markup=False)
+            else:
+                out.print(f"{done.file_name} -> batch {done.batch_id}: {done.rows:,} police.uk rows, "
+                          f"{done.months[0]} to {done.months[1]} (public context layer)", highlight=False,
+                          markup=False)
 
 
 @app.command("synth")

@@ -30,6 +30,7 @@ from stalking_profile.metrics.wards import WARD_SCHEMA, family_masks, placement_
 from stalking_profile.spatial.assign import place_crimes
 from stalking_profile.spatial.geography import AreaSet, default_lsoas
 from stalking_profile.spatial.imports import latest_layer
+from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
 
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ def geography_tables(store: Store, period: Period, req: ProfileRequest, force: F
         out["hotspots"] = _hotspots(req, values)
         out["hotspot_overlap"] = _overlap(req, level, values)
         out["hotspot_adjusted"] = ADJUSTED_SCHEMA.empty_table()
+        out["policeuk_comparison"] = _policeuk(store, period, req, level, values, None, notes)
         notes.append("wards: no ward geography in the store; import the LSOA-to-ward lookup and ward population "
                      "with `stalking-profile geography import --lookup FILE --ward-population FILE`.")
         return out, notes
@@ -88,6 +90,7 @@ def geography_tables(store: Store, period: Period, req: ProfileRequest, force: F
     out["hotspots"] = _hotspots(req, values)
     out["hotspot_overlap"] = _overlap(req, level, values)
     out["hotspot_adjusted"] = _adjusted(store, req, values, out, lookup, population, notes)
+    out["policeuk_comparison"] = _policeuk(store, period, req, level, values, lookup, notes)
     unplaced = sum(r["crimes"] for r in out["placement"].to_pylist()
                    if r["placed_by"].startswith("unplaced") and r["offence_family"] == req.family)
     if unplaced:
@@ -163,6 +166,38 @@ def _adjusted(store: Store, req: ProfileRequest, levels: dict[str, tuple[Areas, 
         if summary:
             notes.append(f"hotspot_adjusted ({family}): {summary}.")
     return pa.Table.from_pylist(rows, schema=ADJUSTED_SCHEMA)
+
+
+#: police.uk categories holding violence against the person (and so stalking), before and after May 2013.
+POLICEUK_VIOLENCE = ("Violence and sexual offences", "Violent crime")
+
+
+def _policeuk(store: Store, period: Period, req: ProfileRequest, level: str,
+              levels: dict[str, tuple[Areas, str, Series]], lookup: pa.Table | None, notes: list[str]) -> pa.Table:
+    """The force's counts against police.uk "Violence and sexual offences" by area: a public proxy."""
+    t = store.table(tables.POLICEUK)
+    months = (f"{period.start:%Y-%m}", f"{period.end:%Y-%m}")
+    window = t.filter(t.month >= months[0], t.month <= months[1], t.crime_type.isin(list(POLICEUK_VIOLENCE)))
+    codes = window.lsoa_code.to_pyarrow()
+    if len(codes) == 0:
+        return OVERLAP_SCHEMA.empty_table()
+    series = counts_by(codes, pa.array([True] * len(codes)))
+    if level == "ward" and lookup is not None:
+        ward_of = dict(zip(lookup["lsoa_code"].to_pylist(), lookup["ward_code"].to_pylist(), strict=True))
+        by_ward: dict[str, float] = {}
+        for lsoa, n in series.items():
+            if lsoa in ward_of:
+                by_ward[ward_of[lsoa]] = by_ward.get(ward_of[lsoa], 0.0) + n
+        series = by_ward
+    areas, _, force_series = levels[level]
+    outside = sum(n for c, n in series.items() if c not in set(areas[0]))
+    row = compare(level, areas, (req.family, force_series[req.family]),
+                  ("police.uk violence and sexual offences (public proxy, no DA flag or stalking category)", series),
+                  req.permutations or DEFAULT_PERMUTATIONS, req.seed)
+    notes.append(f"policeuk_comparison: {int(sum(series.values()))} police.uk violence and sexual offences "
+                 f"{months[0]} to {months[1]} by {level}; {int(outside)} fall outside the force's areas. "
+                 "Contains public sector information licensed under the Open Government Licence v3.0 (data.police.uk).")
+    return pa.Table.from_pylist([row], schema=OVERLAP_SCHEMA)
 
 
 def _overlap(req: ProfileRequest, level: str, levels: dict[str, tuple[Areas, str, Series]]) -> pa.Table:

@@ -28,7 +28,7 @@ from stalking_profile.errors import KeyMismatchError, StoreError
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
 
-__all__ = ["KEY_FINGERPRINT", "BatchPayload", "BatchWrite", "check_key", "write_batch"]
+__all__ = ["KEY_FINGERPRINT", "BatchPayload", "BatchWrite", "check_key", "write_batch", "write_context_batch"]
 
 KEY_FINGERPRINT = "key_fingerprint"
 
@@ -198,3 +198,19 @@ def write_batch(store: Store, payload: BatchPayload) -> BatchWrite:
         _move(tx, "_sp_stage_batch", tables.BATCHES, batch.column_names, batch_id)
         tx.execute("DROP TABLE _sp_unchanged")
     return BatchWrite(batch_id, counts["rows_new"], counts["rows_changed"], counts["rows_unchanged"])
+
+
+def write_context_batch(store: Store, batch: pa.Table, target: str, rows: pa.Table) -> int:
+    """Write a context file (police.uk) as a new batch, all or nothing; rows lack ``batch_id``."""
+    with _transaction(store) as tx:
+        if store.engine == "postgres":
+            tx.execute(f"LOCK TABLE {tables.BATCHES} IN EXCLUSIVE MODE")
+        _check_not_just_imported(tx, batch)
+        batch_id = int(tx.execute(f"SELECT COALESCE(MAX(batch_id), 0) + 1 FROM {tables.BATCHES}")[0][0])
+        tx.stage("_sp_stage_context", target, rows)
+        _move(tx, "_sp_stage_context", target, rows.column_names, batch_id)
+        for name in ("rows_new", "rows_changed", "rows_unchanged"):
+            batch = batch.append_column(name, pa.array([rows.num_rows if name == "rows_new" else 0], pa.int64()))
+        tx.stage("_sp_stage_batch", tables.BATCHES, batch)
+        _move(tx, "_sp_stage_batch", tables.BATCHES, batch.column_names, batch_id)
+    return batch_id

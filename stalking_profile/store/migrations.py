@@ -47,11 +47,17 @@ def _geography(con: SQLBackend) -> None:
             con.create_table(name, schema=tables.SCHEMAS[name])
 
 
+def _policeuk(con: SQLBackend) -> None:
+    if tables.POLICEUK not in con.list_tables():
+        con.create_table(tables.POLICEUK, schema=tables.SCHEMAS[tables.POLICEUK])
+
+
 Migration = tuple[int, str, Callable[[SQLBackend], None]]
 
 MIGRATIONS: tuple[Migration, ...] = (
     (1, "batches, crimes, issues, rejects, linkage tokens, current_crimes view", _initial),
     (2, "geography: imports, LSOA-ward lookup, ward population, IMD", _geography),
+    (3, "police.uk street-level crimes as a public context layer", _policeuk),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

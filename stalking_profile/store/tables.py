@@ -17,6 +17,7 @@ __all__ = [
     "LINKAGE_TOKENS",
     "META",
     "MIGRATIONS",
+    "POLICEUK",
     "REJECTED_ROWS",
     "ROW_ISSUES",
     "SCHEMAS",
@@ -32,6 +33,7 @@ REJECTED_ROWS = "rejected_rows"
 LINKAGE_TOKENS = "linkage_tokens"
 CURRENT_CRIMES = "current_crimes"
 GEO_IMPORTS = "geo_imports"
+POLICEUK = "policeuk_crimes"
 #: Geography layers and their tables.
 GEO_LAYERS = {"lookup": "geo_lookup", "ward_population": "geo_ward_population", "imd": "geo_lsoa_imd"}
 
@@ -113,4 +115,9 @@ SCHEMAS: dict[str, Schema] = {
     ),
     GEO_LAYERS["imd"]: ibis.schema({"import_id": "int64", "lsoa_code": "string", "imd_rank": "int64",
                                     "imd_decile": "int64"}),
+    POLICEUK: ibis.schema(
+        {"batch_id": "int64", "row_number": "int64", "crime_id": "string", "month": "string",
+         "reported_by": "string", "falls_within": "string", "longitude": "float64", "latitude": "float64",
+         "location": "string", "lsoa_code": "string", "crime_type": "string", "last_outcome": "string"}
+    ),
 }
