@@ -306,7 +306,7 @@ def map_command(
     from stalking_profile.reporting.maps import MEASURES, level_geometry, profile_map, render
     from stalking_profile.reporting.tables import ATTRIBUTION
     from stalking_profile.spatial.geography import default_lsoas
-    from stalking_profile.spatial.imports import latest_layer
+    from stalking_profile.spatial.imports import boundary_polygons, latest_layer
 
     if measure not in MEASURES or level not in ("ward", "lsoa") or palette not in ("report", "colourblind"):
         raise InputFileError(f"unknown choice: --measure {measure} --level {level} --palette {palette}",
@@ -320,7 +320,8 @@ def map_command(
     with open_store(db, create=False) as store:
         profile = build_profile(store, ProfileRequest(period, to, offence, None, permutations, seed), force_cfg)
         lookup = latest_layer(store, "lookup")
-        geometry = level_geometry(areas, None if lookup is None else lookup.to_pyarrow(), level)
+        geometry = boundary_polygons(store, level) or level_geometry(
+            areas, None if lookup is None else lookup.to_pyarrow(), level)
     attribution = f"{ATTRIBUTION} {areas.attribution}"
     spec = profile_map(profile, geometry, level, measure, offence, palette, attribution)  # type: ignore[arg-type]
     if suffix == ".json":
@@ -381,21 +382,40 @@ def geography_import(
     imd: Annotated[
         Path | None, typer.Option(help="IoD2019 File 1 (IMD rank and decile by LSOA), CSV or .csv.gz")
     ] = None,
+    ward_boundaries: Annotated[
+        Path | None, typer.Option("--ward-boundaries", help="Ward boundaries for maps (GeoJSON, GPKG, SHP)")
+    ] = None,
+    lsoa_boundaries: Annotated[
+        list[Path] | None,
+        typer.Option("--lsoa-boundaries", help="LSOA boundaries for maps (GeoJSON, GPKG, SHP); repeatable"),
+    ] = None,
     force: ForceOption = None,
 ) -> None:
-    """Import the force's ward lookup, ward population and deprivation, checked against each other."""
-    from stalking_profile.spatial.imports import import_imd, import_lookup, import_ward_population
+    """Import the force's ward lookup, population, deprivation and boundaries, checked against each other."""
+    from functools import partial
 
-    if not (lookup or ward_population or imd):
-        raise InputFileError("no geography file given", "give --lookup, --ward-population and/or --imd")
+    from stalking_profile.spatial.imports import (
+        LayerImport,
+        import_boundaries,
+        import_imd,
+        import_lookup,
+        import_ward_population,
+    )
+
+    if not (lookup or ward_population or imd or ward_boundaries or lsoa_boundaries):
+        raise InputFileError("no geography file given", "give --lookup, --ward-population, --imd and/or boundaries")
     force_cfg = load_force(str(force) if force else None)
     with open_store(db) as store:
-        steps = [(lookup, import_lookup), (ward_population, import_ward_population), (imd, import_imd)]
+        steps: list[tuple[Path | list[Path] | None, Callable[..., LayerImport]]] = [
+                 (lookup, import_lookup), (ward_population, import_ward_population), (imd, import_imd),
+                 (ward_boundaries, partial(import_boundaries, level="ward")),
+                 (lsoa_boundaries, partial(import_boundaries, level="lsoa"))]
         for path, step in steps:
             if path is None:
                 continue
-            done = step(store, path, force_cfg)
-            out.print(f"{done.layer}: {done.rows:,} rows from {path.name} ({done.vintage}), import {done.import_id}",
+            done = step(store, path, force=force_cfg)
+            name = ", ".join(p.name for p in path) if isinstance(path, list) else path.name
+            out.print(f"{done.layer}: {done.rows:,} rows from {name} ({done.vintage}), import {done.import_id}",
                       highlight=False, markup=False)
             if done.unmatched:
                 out.print(f"  not matched ({len(done.unmatched)}): {', '.join(done.unmatched[:20])}",

@@ -142,3 +142,23 @@ def test_online_crimes_at_the_suspects_home_can_leave_the_map(tmp_path: Path, st
     assert any("3 cyber-enabled crimes recorded at the suspect's home (3 stalking) are left off" in n
                for n in left.notes)
     assert any("--exclude-suspect-home-online leaves them off" in n for n in shown.notes)
+
+
+@needs_real
+def test_boundaries_import_and_draw(tmp_path: Path, store: Store) -> None:
+    from stalking_profile.spatial.imports import boundary_polygons, import_boundaries
+
+    force = load_force()
+    with pytest.raises(GeographyError, match="need the LSOA-to-ward lookup first"):
+        import_boundaries(store, REAL / "boundaries" / "wd22_wards_north_of_england.geojson", "ward", force)
+    import_lookup(store, LOOKUP20, force)
+    wards = import_boundaries(store, REAL / "boundaries" / "wd22_wards_north_of_england.geojson", "ward", force)
+    assert (wards.rows, wards.unmatched, wards.vintage) == (124, (), "WD22")  # 2020 and 2022 codes agree here
+    files = sorted((REAL / "boundaries" / "lsoa11_by_lad").glob("*.json"))
+    lsoas = import_boundaries(store, files, "lsoa", force)
+    assert (lsoas.rows, lsoas.unmatched) == (1388, ())
+    with pytest.raises(GeographyError, match="none of the lookup's ward codes"):  # Leeds was re-warded in 2018
+        import_boundaries(store, REAL / "boundaries" / "wards_wd13_by_lad" / "E08000035.json", "ward", force)
+    assert boundary_polygons(store, "ward") is not None  # the good import stays in use
+    codes, _names, polygons = boundary_polygons(store, "lsoa")  # type: ignore[misc]
+    assert len(codes) == 1388 and all(p.is_valid for p in polygons)

@@ -17,6 +17,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import ibis
 import pandas as pd
@@ -29,7 +30,8 @@ from stalking_profile.ingest.readers import file_sha256
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
 
-__all__ = ["LayerImport", "import_imd", "import_lookup", "import_ward_population", "latest_layer"]
+__all__ = ["LayerImport", "boundary_polygons", "import_boundaries", "import_imd", "import_lookup",
+           "import_ward_population", "latest_layer"]
 
 
 @dataclass(frozen=True)
@@ -171,3 +173,70 @@ def import_imd(store: Store, path: Path, force: Force) -> LayerImport:
     layer_id = _record(store, "imd", path, "IoD2019", table,
                        f"{len(unmatched)} LSOAs of the lookup have no IMD" if unmatched else "")
     return LayerImport("imd", layer_id, table.num_rows, "IoD2019", unmatched)
+
+
+def _read_boundaries(path: Path) -> Any:
+    import geopandas as gpd
+
+    if not path.is_file():
+        raise InputFileError(f"{path} not found", "check the path of the boundary file")
+    try:
+        frame = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises several error types for unreadable files
+        raise InputFileError(f"{path.name} cannot be read as boundaries: {str(exc).splitlines()[0]}",
+                             "give GeoJSON, GeoPackage or a shapefile as published by ONS") from exc
+    if frame.crs is not None and frame.crs.to_epsg() != 4326:
+        frame = frame.to_crs(4326)  # e.g. British National Grid shapefiles
+    return frame
+
+
+def import_boundaries(store: Store, path: Path | list[Path], level: str, force: Force) -> LayerImport:
+    """Ward or LSOA boundaries for drawing maps; the force's areas are those of the lookup.
+
+    Hot-spot contiguity keeps using the LSOA tiling (generalised boundary files overlap and leave
+    gaps); imported boundaries draw the maps.
+    """
+    import shapely
+
+    lookup = latest_layer(store, "lookup")
+    if lookup is None:
+        raise GeographyError(f"{level} boundaries need the LSOA-to-ward lookup first",
+                             "run `stalking-profile geography import --lookup FILE` (or give both at once)")
+    import pandas as pd
+
+    paths = path if isinstance(path, list) else [path]
+    prefix = "WD" if level == "ward" else "LSOA"
+    frame = pd.concat([_read_boundaries(p) for p in paths], ignore_index=True)  # e.g. one file per district
+    path = paths[0]
+    code = _column(frame, prefix + r"\d\dCD", path, f"{level} code")
+    name = _column(frame, prefix + r"\d\dNM", path, f"{level} name")
+    key = "ward_code" if level == "ward" else "lsoa_code"
+    wanted = lookup.select(key, "district", *(["ward_name"] if level == "ward" else ["lsoa_name"])).distinct()
+    wanted_rows = {r[key]: r["district"] for r in wanted.to_pyarrow().to_pylist()}
+    rows = frame[frame[code].isin(wanted_rows)]
+    missing = tuple(sorted(set(wanted_rows) - set(rows[code])))
+    if rows.empty:
+        raise GeographyError(f"none of the lookup's {level} codes is in {path.name} (its codes are {code})",
+                             "use boundaries of the same vintage as the lookup (ward codes change when wards are "
+                             "redrawn, as in Leeds in 2018)")
+    geometry = [shapely.make_valid(g) for g in rows.geometry]  # a few published polygons self-intersect
+    table = pa.table({"area_code": rows[code].tolist(), "area_name": rows[name].tolist(),
+                      "district": [wanted_rows[c] for c in rows[code]],
+                      "geometry_wkb": pa.array(shapely.to_wkb(geometry).tolist(), pa.binary())})
+    layer = f"{level}_boundaries"
+    vintage = code[: len(prefix) + 2]
+    note = f"{len(missing)} {level}s of the lookup have no boundary" if missing else ""
+    if len(paths) > 1:
+        note = f"{len(paths)} files: {', '.join(p.name for p in paths)}. {note}".strip()
+    return LayerImport(layer, _record(store, layer, path, vintage, table, note), table.num_rows, vintage, missing)
+
+
+def boundary_polygons(store: Store, level: str) -> tuple[list[str], list[str], list[Any]] | None:
+    """Imported boundaries of a level: codes, names and shapely polygons (None if not imported)."""
+    import shapely
+
+    layer = latest_layer(store, f"{level}_boundaries")
+    if layer is None:
+        return None
+    data = layer.order_by("area_code").to_pyarrow().to_pydict()
+    return data["area_code"], data["area_name"], list(shapely.from_wkb(data["geometry_wkb"]))

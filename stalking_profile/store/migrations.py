@@ -52,12 +52,21 @@ def _policeuk(con: SQLBackend) -> None:
         con.create_table(tables.POLICEUK, schema=tables.SCHEMAS[tables.POLICEUK])
 
 
+def _boundaries(con: SQLBackend) -> None:
+    existing = set(con.list_tables())
+    for layer in ("ward_boundaries", "lsoa_boundaries"):
+        name = tables.GEO_LAYERS[layer]
+        if name not in existing:
+            con.create_table(name, schema=tables.SCHEMAS[name])
+
+
 Migration = tuple[int, str, Callable[[SQLBackend], None]]
 
 MIGRATIONS: tuple[Migration, ...] = (
     (1, "batches, crimes, issues, rejects, linkage tokens, current_crimes view", _initial),
     (2, "geography: imports, LSOA-ward lookup, ward population, IMD", _geography),
     (3, "police.uk street-level crimes as a public context layer", _policeuk),
+    (4, "geography: ward and LSOA boundaries", _boundaries),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -35,7 +35,8 @@ CURRENT_CRIMES = "current_crimes"
 GEO_IMPORTS = "geo_imports"
 POLICEUK = "policeuk_crimes"
 #: Geography layers and their tables.
-GEO_LAYERS = {"lookup": "geo_lookup", "ward_population": "geo_ward_population", "imd": "geo_lsoa_imd"}
+GEO_LAYERS = {"lookup": "geo_lookup", "ward_population": "geo_ward_population", "imd": "geo_lsoa_imd",
+              "ward_boundaries": "geo_ward_boundaries", "lsoa_boundaries": "geo_lsoa_boundaries"}
 
 _KIND_TYPES: dict[str, dt.DataType] = {
     "text": dt.string,
@@ -120,4 +121,7 @@ SCHEMAS: dict[str, Schema] = {
          "reported_by": "string", "falls_within": "string", "longitude": "float64", "latitude": "float64",
          "location": "string", "lsoa_code": "string", "crime_type": "string", "last_outcome": "string"}
     ),
+    **{GEO_LAYERS[layer]: ibis.schema({"import_id": "int64", "area_code": "string", "area_name": "string",
+                                      "district": "string", "geometry_wkb": "binary"})
+       for layer in ("ward_boundaries", "lsoa_boundaries")},
 }
