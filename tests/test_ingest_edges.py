@@ -19,6 +19,7 @@ from stalking_profile.ingest.mapping import load_mapping
 from stalking_profile.ingest.pipeline import IngestOptions, ingest
 from stalking_profile.store import loader, tables
 from stalking_profile.store.connection import Store, open_store
+from stalking_profile.store.migrations import SCHEMA_VERSION
 from tests.conftest import rows_of, write_csv
 
 
@@ -168,7 +169,7 @@ def test_stores_that_are_not_ours_or_half_made(tmp_path: Path) -> None:
     with open_store(str(half)) as s:  # simulate a first migration cut short after two tables
         s.con.raw_sql("DROP VIEW current_crimes; DROP TABLE linkage_tokens; DELETE FROM schema_migrations")
     with open_store(str(half)) as s:
-        assert s.schema_version == 2 and tables.LINKAGE_TOKENS in s.con.list_tables()
+        assert s.schema_version == SCHEMA_VERSION and tables.LINKAGE_TOKENS in s.con.list_tables()
     with pytest.raises(StoreError, match="there is no store"):
         open_store(str(tmp_path / "absent.duckdb"), create=False)
 
