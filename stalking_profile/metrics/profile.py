@@ -47,6 +47,7 @@ class ProfileRequest:
     permutations: int | None = None  # hot-spot permutations; None = DEFAULT_PERMUTATIONS
     seed: int = 0
     exclude_suspect_home_online: bool = False  # leave cyber-enabled crimes located at the suspect's home off the map
+    geography: bool = True  # placement, wards, hot spots; False gives the core tables only (faster)
 
 
 @dataclass
@@ -173,7 +174,7 @@ def build_profile(
     if in_window == 0:  # the contract: a table with no data has its header and no rows
         profile.tables = {name: t.schema.empty_table() for name, t in profile.tables.items()}
         empty_notes.append(f"No {req.family} crimes in the window or the one before it: the tables are empty.")
-    geography, geography_notes = geography_tables(store, period, req, force, config)
+    geography, geography_notes = geography_tables(store, period, req, force, config) if req.geography else ({}, [])
     profile.tables.update(geography)
     profile.notes = _notes(profile, config, span) + empty_notes + geography_notes
     return profile
