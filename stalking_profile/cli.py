@@ -49,6 +49,11 @@ err = Console(stderr=True, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+PeriodOption = Annotated[str | None, typer.Option(help="Window START:END, ISO dates, both inclusive")]
+ToOption = Annotated[str | None, typer.Option("--to", help="The 12 months ending with this month, YYYY-MM")]
+PermutationsOption = Annotated[int, typer.Option(help="Permutations for hot-spot p-values")]
+SeedOption = Annotated[int, typer.Option(help="Random seed for the permutations: same seed, same p-values")]
+
 DbOption = Annotated[
     str | None,
     typer.Option(
@@ -243,14 +248,14 @@ def demo_command(
 def profile_command(
     out_path: Annotated[Path, typer.Option("--out", help="Folder (csv) or file (xlsx, json) to write")],
     db: DbOption = None,
-    period: Annotated[str | None, typer.Option(help="Window START:END, ISO dates, both inclusive")] = None,
-    to: Annotated[str | None, typer.Option("--to", help="The 12 months ending with this month, YYYY-MM")] = None,
+    period: PeriodOption = None,
+    to: ToOption = None,
     as_of: Annotated[int | None, typer.Option("--as-of", help="The store as it stood after this batch")] = None,
     offence: Annotated[str, typer.Option(help="Offence family: stalking, harassment, ... (see profile.toml)")] = (
         "stalking"),
     fmt: Annotated[str, typer.Option("--format", help="csv (a folder of files), xlsx or json")] = "csv",
-    permutations: Annotated[int, typer.Option(help="Permutations for hot-spot p-values")] = 9999,
-    seed: Annotated[int, typer.Option(help="Random seed for the permutations: same seed, same p-values")] = 0,
+    permutations: PermutationsOption = 9999,
+    seed: SeedOption = 0,
     exclude_suspect_home_online: Annotated[bool, typer.Option(
         "--exclude-suspect-home-online", help="Leave cyber-enabled crimes located at the suspect's home off the map")
     ] = False,
@@ -267,9 +272,6 @@ def profile_command(
         raise InputFileError(f"unknown format '{fmt}'", "use --format csv, xlsx or json")
     settings = load_config(str(config) if config else None)
     with open_store(db, create=False) as store:
-        if permutations < 99:
-            raise InputFileError(f"--permutations {permutations} is too few for a p-value below 0.01",
-                                 "use 99 or more (9999 for published figures)")
         request = ProfileRequest(period, to, offence, as_of, permutations, seed, exclude_suspect_home_online)
         profile = build_profile(store, request,
                                 load_force(str(force) if force else None), settings)
@@ -292,14 +294,14 @@ def profile_command(
 def map_command(
     out_path: Annotated[Path, typer.Option("--out", help="File to write: .png, .svg or .json (the Vega-Lite spec)")],
     db: DbOption = None,
-    period: Annotated[str | None, typer.Option(help="Window START:END, ISO dates, both inclusive")] = None,
-    to: Annotated[str | None, typer.Option("--to", help="The 12 months ending with this month, YYYY-MM")] = None,
+    period: PeriodOption = None,
+    to: ToOption = None,
     offence: Annotated[str, typer.Option(help="Offence family to map")] = "stalking",
     level: Annotated[str, typer.Option(help="ward (needs geography import) or lsoa")] = "ward",
     measure: Annotated[str, typer.Option(help="value (rate or count), gi (hot spots) or adjusted")] = "value",
     palette: Annotated[str, typer.Option(help="report (pink to red) or colourblind (viridis)")] = "report",
-    permutations: Annotated[int, typer.Option(help="Permutations for hot-spot p-values")] = 9999,
-    seed: Annotated[int, typer.Option(help="Random seed for the permutations")] = 0,
+    permutations: PermutationsOption = 9999,
+    seed: SeedOption = 0,
     force: ForceOption = None,
 ) -> None:
     """Draw a choropleth of the profile offline: rates, hot spots or adjusted ratios."""
