@@ -384,6 +384,9 @@ def geography_import(
     imd: Annotated[
         Path | None, typer.Option(help="IoD2019 File 1 (IMD rank and decile by LSOA), CSV or .csv.gz")
     ] = None,
+    lsoa_population: Annotated[
+        Path | None, typer.Option("--lsoa-population", help="ONS LSOA population, all ages (SAPE22DT2)")
+    ] = None,
     ward_boundaries: Annotated[
         Path | None, typer.Option("--ward-boundaries", help="Ward boundaries for maps (GeoJSON, GPKG, SHP)")
     ] = None,
@@ -401,15 +404,17 @@ def geography_import(
         import_boundaries,
         import_imd,
         import_lookup,
+        import_lsoa_population,
         import_ward_population,
     )
 
-    if not (lookup or ward_population or imd or ward_boundaries or lsoa_boundaries):
+    if not (lookup or ward_population or imd or lsoa_population or ward_boundaries or lsoa_boundaries):
         raise InputFileError("no geography file given", "give --lookup, --ward-population, --imd and/or boundaries")
     force_cfg = load_force(str(force) if force else None)
     with open_store(db) as store:
         steps: list[tuple[Path | list[Path] | None, Callable[..., LayerImport]]] = [
                  (lookup, import_lookup), (ward_population, import_ward_population), (imd, import_imd),
+                 (lsoa_population, import_lsoa_population),
                  (ward_boundaries, partial(import_boundaries, level="ward")),
                  (lsoa_boundaries, partial(import_boundaries, level="lsoa"))]
         for path, step in steps:

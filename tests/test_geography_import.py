@@ -162,3 +162,24 @@ def test_boundaries_import_and_draw(tmp_path: Path, store: Store) -> None:
     assert boundary_polygons(store, "ward") is not None  # the good import stays in use
     codes, _names, polygons = boundary_polygons(store, "lsoa")  # type: ignore[misc]
     assert len(codes) == 1388 and all(p.is_valid for p in polygons)
+
+
+@needs_real
+def test_lsoa_population_gives_lsoa_rates(tmp_path: Path, store: Store, areas: object) -> None:
+    from stalking_profile.spatial.imports import import_lsoa_population
+
+    force = load_force()
+    import_lookup(store, LOOKUP20, force)
+    done = import_lsoa_population(store, REAL / "population" / "lsoa11_mid2019_population_all_ages_SAPE22DT2.csv",
+                                  force)
+    assert (done.rows, done.unmatched) == (1388, ())
+    population = latest_layer(store, "lsoa_population").to_pyarrow()
+    assert sum(population["population"].to_pylist()) == 2332469  # PROVENANCE.md, mid-2019 West Yorkshire
+    rows = rows_of(*[{"lsoa_code": c} for c in list(areas.codes)[:50]])  # type: ignore[attr-defined]
+    ingest(write_csv(tmp_path / "p.csv", rows), store, IngestOptions(force=force, today=dt.date(2022, 2, 15)))
+    hotspots = build_profile(store, ProfileRequest(to="2021-03")).tables["hotspots"].to_pylist()
+    lsoa = [r for r in hotspots if r["level"] == "lsoa" and r["offence_family"] == "stalking"]
+    assert {r["measure"] for r in lsoa} == {"rate_per_1000"}
+    first = next(r for r in lsoa if r["area_code"] == areas.codes[0])  # type: ignore[attr-defined]
+    people = dict(zip(*population.to_pydict().values(), strict=True))[first["area_code"]]
+    assert first["value"] == pytest.approx(1000 / people)

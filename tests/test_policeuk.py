@@ -56,3 +56,21 @@ def test_comparison_with_the_force_data(tmp_path: Path, store: Store) -> None:
     assert row["level"] == "lsoa" and row["compared_with"].startswith("police.uk violence and sexual offences")
     assert "public proxy" in row["sentence"] and row["areas"] == 1388
     assert any("Open Government Licence" in n and "data.police.uk" in n for n in profile.notes)
+
+
+def test_the_2012_layout_with_grid_references(tmp_path: Path, store: Store) -> None:
+    areas = default_lsoas()
+    from pyproj import Transformer
+
+    lon, lat = areas.centroids[10]
+    easting, northing = Transformer.from_crs(4326, 27700, always_xy=True).transform(lon, lat)
+    path = tmp_path / "2012-01-west-yorkshire-street.csv"
+    path.write_text("Crime ID,Month,Reported by,Falls within,Easting,Northing,Location,Crime type,Context\n"
+                    f",2012-01,West Yorkshire Police,West Yorkshire Police,{easting:.0f},{northing:.0f},"
+                    "On or near Somewhere,Violent crime,\n"
+                    ",2012-01,West Yorkshire Police,West Yorkshire Police,530000,180000,On or near London,"
+                    "Burglary,\n")
+    assert ingest_policeuk(path, store).rows == 2
+    rows = store.table(tables.POLICEUK).order_by("row_number").to_pyarrow().to_pylist()
+    assert rows[0]["lsoa_code"] == areas.codes[10] and rows[0]["latitude"] == pytest.approx(lat, abs=1e-3)
+    assert rows[1]["lsoa_code"] is None  # outside the force: kept, not placed

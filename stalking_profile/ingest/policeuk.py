@@ -5,7 +5,8 @@ offences" (called "Violent crime" before May 2013) is the only place stalking ap
 assaults and sexual offences. Rows are kept as published: a Crime ID can repeat (the same crime
 reported in several rows, and anti-social behaviour has none), so nothing is de-duplicated.
 
-Reads the 12-column police.uk header, and the snake_case variant with ``year`` and ``month``
+Reads the 12-column police.uk header, the 2012 layout with Easting and Northing and no LSOA
+(the LSOA is found from the point), and the snake_case variant with ``year`` and ``month``
 columns that some R packages write.
 """
 
@@ -60,6 +61,25 @@ def _months(table: pa.Table, headers: dict[str, str], path: Path) -> pa.Array:
     raise InputFileError(f"{path.name} has no Month column", "give a police.uk street-level CSV as downloaded")
 
 
+def _from_grid(out: dict[str, pa.Array], easting: pa.Array, northing: pa.Array) -> None:
+    """The 2012 layout gives British National Grid coordinates and no LSOA: convert, then find the
+    LSOA on the default geography (points outside the force keep no LSOA)."""
+    import numpy as np
+    from pyproj import Transformer
+
+    from stalking_profile.spatial.assign import lsoa_of_points
+    from stalking_profile.spatial.geography import default_lsoas
+
+    e = parse.parse_float(parse.blank_to_null(easting)).values.to_numpy(zero_copy_only=False).astype(float)
+    n = parse.parse_float(parse.blank_to_null(northing)).values.to_numpy(zero_copy_only=False).astype(float)
+    lon, lat = Transformer.from_crs(27700, 4326, always_xy=True).transform(e, n)
+    out["longitude"], out["latitude"] = pa.array(lon, from_pandas=True), pa.array(lat, from_pandas=True)
+    areas = default_lsoas()
+    found = lsoa_of_points(np.asarray(lon), np.asarray(lat), areas)
+    located = pa.array([areas.codes[i] if i >= 0 else None for i in found], pa.string())
+    out["lsoa_code"] = pc.coalesce(out["lsoa_code"], located)
+
+
 def _rows(path: Path) -> pa.Table:
     table = read_extract(path).table
     headers = {_norm(h): h for h in table.column_names}
@@ -75,6 +95,8 @@ def _rows(path: Path) -> pa.Table:
         if canonical in ("longitude", "latitude"):
             column = parse.parse_float(column).values
         out[canonical] = column
+    if "easting" in headers and "northing" in headers:
+        _from_grid(out, table[headers["easting"]].combine_chunks(), table[headers["northing"]].combine_chunks())
     schema = tables.SCHEMAS[tables.POLICEUK].to_pyarrow()
     return pa.table({f.name: out[f.name].cast(f.type) for f in schema if f.name != "batch_id"})
 

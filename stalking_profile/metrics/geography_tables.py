@@ -86,7 +86,10 @@ def geography_tables(store: Store, period: Period, req: ProfileRequest, force: F
         notes.append("wards: no ward population imported, so no rates; add it with "
                      "`stalking-profile geography import --ward-population FILE`.")
     out["wards"] = ward_table(crimes, placed, lookup, population, families)
-    level, values = _hotspot_values(areas, crimes, placed, families, lookup, out["wards"], population is not None)
+    lsoa_pop_t = latest_layer(store, "lsoa_population")
+    lsoa_pop = dict(zip(*lsoa_pop_t.to_pyarrow().to_pydict().values(), strict=True)) if lsoa_pop_t is not None else None
+    level, values = _hotspot_values(areas, crimes, placed, families, lookup, out["wards"], population is not None,
+                                    lsoa_pop)
     out["hotspots"] = _hotspots(req, values)
     out["hotspot_overlap"] = _overlap(req, level, values)
     out["hotspot_adjusted"] = _adjusted(store, req, values, out, lookup, population, notes)
@@ -102,8 +105,8 @@ Series = dict[str, dict[str, float]]  # series name -> area code -> value
 
 
 def _hotspot_values(areas: AreaSet, crimes: pa.Table, placed: pa.Table, families: dict[str, tuple[str, ...]],
-                    lookup: pa.Table | None, wards: pa.Table | None,
-                    rates: bool) -> tuple[str, dict[str, tuple[Areas, str, Series]]]:
+                    lookup: pa.Table | None, wards: pa.Table | None, rates: bool,
+                    lsoa_population: dict[str, int] | None = None) -> tuple[str, dict[str, tuple[Areas, str, Series]]]:
     """Values per level: LSOA counts always; ward rates (or counts) when wards exist. Each family
     also splits into domestic and non-domestic series for the overlap table."""
     masks = family_masks(crimes, families)
@@ -111,8 +114,13 @@ def _hotspot_values(areas: AreaSet, crimes: pa.Table, placed: pa.Table, families
     domestic = crimes["domestic_flag"].fill_null(False)
     masks[f"{first} domestic"] = pc.and_(masks[first], domestic)
     masks[f"{first} non-domestic"] = pc.and_(masks[first], pc.invert(domestic))
-    levels: dict[str, tuple[Areas, str, Series]] = {
-        "lsoa": (lsoa_areas(areas), "count", {k: counts_by(placed["lsoa_code"], m) for k, m in masks.items()})}
+    lsoa_series = {k: counts_by(placed["lsoa_code"], m) for k, m in masks.items()}
+    lsoa_measure = "count"
+    if lsoa_population:
+        lsoa_series = {k: {c: 1000.0 * n / lsoa_population[c] for c, n in v.items() if lsoa_population.get(c)}
+                       for k, v in lsoa_series.items()}
+        lsoa_measure = "rate_per_1000"
+    levels: dict[str, tuple[Areas, str, Series]] = {"lsoa": (lsoa_areas(areas), lsoa_measure, lsoa_series)}
     if lookup is None or wards is None:
         return "lsoa", levels
     ward_set = ward_areas(areas, lookup)

@@ -31,7 +31,7 @@ from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
 
 __all__ = ["LayerImport", "boundary_polygons", "import_boundaries", "import_imd", "import_lookup",
-           "import_ward_population", "latest_layer"]
+           "import_lsoa_population", "import_ward_population", "latest_layer"]
 
 
 @dataclass(frozen=True)
@@ -173,6 +173,25 @@ def import_imd(store: Store, path: Path, force: Force) -> LayerImport:
     layer_id = _record(store, "imd", path, "IoD2019", table,
                        f"{len(unmatched)} LSOAs of the lookup have no IMD" if unmatched else "")
     return LayerImport("imd", layer_id, table.num_rows, "IoD2019", unmatched)
+
+
+def import_lsoa_population(store: Store, path: Path, force: Force) -> LayerImport:
+    """LSOA population, all ages (ONS SAPE22DT2 and similar), for the lookup's LSOAs."""
+    lookup = latest_layer(store, "lookup")
+    if lookup is None:
+        raise GeographyError("LSOA population needs the LSOA-to-ward lookup first",
+                             "run `stalking-profile geography import --lookup FILE` (or give both at once)")
+    frame = _read_csv(path)
+    code = _column(frame, r"LSOA Code.*", path, "LSOA code")
+    total = _column(frame, r"All Ages|Total population.*", path, "all-ages population")
+    wanted = set(lookup.lsoa_code.to_pyarrow().to_pylist())
+    rows = frame[frame[code].str.strip().isin(wanted)]
+    table = pa.table({"lsoa_code": rows[code].str.strip().tolist(),
+                      "population": pa.array(_number(rows[total]).tolist(), pa.int64())})
+    missing = tuple(sorted(wanted - set(table["lsoa_code"].to_pylist())))
+    layer_id = _record(store, "lsoa_population", path, "mid-year estimate", table,
+                       f"{len(missing)} LSOAs of the lookup have no population" if missing else "")
+    return LayerImport("lsoa_population", layer_id, table.num_rows, "mid-year estimate", missing)
 
 
 def _read_boundaries(path: Path) -> Any:

@@ -60,6 +60,12 @@ def _boundaries(con: SQLBackend) -> None:
             con.create_table(name, schema=tables.SCHEMAS[name])
 
 
+def _lsoa_population(con: SQLBackend) -> None:
+    name = tables.GEO_LAYERS["lsoa_population"]
+    if name not in con.list_tables():
+        con.create_table(name, schema=tables.SCHEMAS[name])
+
+
 Migration = tuple[int, str, Callable[[SQLBackend], None]]
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -67,6 +73,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     (2, "geography: imports, LSOA-ward lookup, ward population, IMD", _geography),
     (3, "police.uk street-level crimes as a public context layer", _policeuk),
     (4, "geography: ward and LSOA boundaries", _boundaries),
+    (5, "geography: LSOA population", _lsoa_population),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -36,7 +36,8 @@ GEO_IMPORTS = "geo_imports"
 POLICEUK = "policeuk_crimes"
 #: Geography layers and their tables.
 GEO_LAYERS = {"lookup": "geo_lookup", "ward_population": "geo_ward_population", "imd": "geo_lsoa_imd",
-              "ward_boundaries": "geo_ward_boundaries", "lsoa_boundaries": "geo_lsoa_boundaries"}
+              "ward_boundaries": "geo_ward_boundaries", "lsoa_boundaries": "geo_lsoa_boundaries",
+              "lsoa_population": "geo_lsoa_population"}
 
 _KIND_TYPES: dict[str, dt.DataType] = {
     "text": dt.string,
@@ -124,4 +125,5 @@ SCHEMAS: dict[str, Schema] = {
     **{GEO_LAYERS[layer]: ibis.schema({"import_id": "int64", "area_code": "string", "area_name": "string",
                                       "district": "string", "geometry_wkb": "binary"})
        for layer in ("ward_boundaries", "lsoa_boundaries")},
+    GEO_LAYERS["lsoa_population"]: ibis.schema({"import_id": "int64", "lsoa_code": "string", "population": "int64"}),
 }
