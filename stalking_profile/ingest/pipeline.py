@@ -40,7 +40,7 @@ from stalking_profile.store.loader import KEY_FINGERPRINT, BatchPayload, check_k
 __all__ = ["IngestOptions", "IngestResult", "ingest"]
 
 SOURCE_KIND = "crimes"
-_EMPTY_TOKENS = TOKEN_SCHEMA.append(pa.field("_pos", pa.uint64())).empty_table()
+_EMPTY_TOKENS = TOKEN_SCHEMA.append(pa.field("_pos", pa.uint64())).empty_table()  # string columns: same values
 _REJECTED_SCHEMA = pa.schema(
     [("row_number", pa.int64()), ("crime_ref", pa.string()), ("reasons", pa.string()), ("raw_json", pa.string())]
 )
@@ -218,6 +218,11 @@ class _Prepared:
     problems: list[tuple[str, str, int, str]]
 
 
+def _release() -> None:
+    """Hand memory that Arrow has freed back to the system, so that the peak stays low at 1M rows."""
+    pa.default_memory_pool().release_unused()
+
+
 def _drop_blank_rows(raw: RawExtract, mapped: pa.Table) -> tuple[RawExtract, pa.Table, pa.Array, int]:
     """Rows with no value at all (blank lines, Excel's trailing ",,,,") are not records: they are
     counted, not rejected. Returns the rest with their row numbers in the file (header = row 1)."""
@@ -235,11 +240,14 @@ def _prepare(raw: RawExtract, mapped: pa.Table, rows: pa.Array, key: PseudonymKe
              stage: Callable[[str], None]) -> _Prepared:
     stage("validating")
     checked = validate(mapped, rows, opts.force or load_force(), opts.today or dt.date.today())
+    _release()
     stage("pseudonymising")
     persons = _person_columns(mapped, key)
+    _release()
     refs = checked.table.column("crime_ref")
     issues = Issues(rows, refs)
     tokens, linkage_hash = _tokens(mapped, refs, key, issues)
+    _release()
     crimes = _stored_crimes(checked.table, persons, rows)
     crimes = crimes.set_column(crimes.schema.get_field_index("linkage_hash"), "linkage_hash", linkage_hash)
     rejected_mask = check_duplicates(crimes, checked.rejected, issues)
@@ -302,6 +310,7 @@ def ingest(path: Path, store: Store, options: IngestOptions | None = None) -> In
     result.rows_accepted, result.rows_rejected = payload.crimes.num_rows, payload.rejected.num_rows
     payload = dataclasses.replace(payload, batch=_batch_row(result, raw, key, started))
     del raw, mapped  # free the text of the file before the engine takes its copy
+    _release()
     pending = None
     if result.rows_rejected and opts.rejects_path is not None:
         pending = _write_rejects(prepared.rejected_raw, opts.rejects_path)

@@ -69,12 +69,15 @@ class PseudonymKey:
         return self._mac(f"{domain}\x1f{value}".encode())
 
     def tokens(self, values: pa.Array, domain: str) -> pa.Array:
-        """Tokens of an Arrow string array; each distinct value is hashed once; nulls stay null."""
+        """Tokens of an Arrow string array; each distinct value is hashed once; nulls stay null.
+
+        The result is dictionary-encoded (each token stored once), which keeps a million rows small.
+        """
         encoded = pc.dictionary_encode(values.cast(pa.string()))
         prefix = f"{domain}\x1f".encode()
         mac = self._mac
         hashed = pa.array([mac(prefix + v.encode()) for v in encoded.dictionary.to_pylist()], pa.string())
-        return pc.take(hashed, encoded.indices)
+        return pa.DictionaryArray.from_arrays(encoded.indices, hashed)
 
 
 def default_key_path() -> Path:
@@ -157,7 +160,7 @@ def linkage_tokens(names: pa.Array | None, dobs: pa.Array | None, n: int, key: P
     --------
     >>> key = PseudonymKey(b"an example key of 32 bytes......")
     >>> t = linkage_tokens(pa.array(["Ann O'Neil", "ann  o neil", None]), None, 3, key)
-    >>> t["full_name"][0] == t["full_name"][1], t["surname_phonetic"][2].as_py()
+    >>> t["full_name"][0].as_py() == t["full_name"][1].as_py(), t["surname_phonetic"][2].as_py()
     (True, None)
     """
     values: dict[str, pa.Array] = {}
@@ -173,9 +176,12 @@ def linkage_tokens(names: pa.Array | None, dobs: pa.Array | None, n: int, key: P
         years = pc.utf8_slice_codeunits(month, 0, 4)
         values["birth_year"] = _expand(key.tokens(years, "birth_year"), encoded.indices)
         values["birth_month"] = _expand(key.tokens(month, "birth_month"), encoded.indices)
-    empty = pa.nulls(n, pa.string())
+    empty = pa.nulls(n, pa.dictionary(pa.int32(), pa.string()))
     return {kind: values.get(kind, empty) for kind in TOKEN_TYPES}
 
 
 def _expand(tokens: pa.Array, indices: pa.Array) -> pa.Array:
-    return pc.take(tokens, indices)
+    """Tokens of distinct values spread back over the rows, without copying them per row."""
+    if isinstance(tokens, pa.DictionaryArray):
+        tokens = tokens.dictionary.take(tokens.indices)  # per distinct value: small
+    return pa.DictionaryArray.from_arrays(indices, tokens)

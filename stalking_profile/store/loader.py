@@ -91,6 +91,8 @@ class _PgTx:
         return list(self._cur.fetchall()) if self._cur.description else []
 
     def stage(self, name: str, like: str, data: pa.Table) -> None:
+        data = pa.table([c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in data.columns],
+                        names=data.column_names)  # CSV for COPY: plain values
         cols = ", ".join(data.column_names)
         self._cur.execute(f"CREATE TEMP TABLE {name} ON COMMIT DROP AS SELECT {cols} FROM {like} WHERE false")
         if data.num_rows == 0:
