@@ -196,12 +196,23 @@ def synth_command(
     records: Annotated[int | None, typer.Option(help="Total rows [default: calibrated West Yorkshire size]")] = None,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same file")] = 0,
     force: ForceOption = None,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="A store whose imported IMD weights crimes towards deprived areas")] = None,
 ) -> None:
     """Write a synthetic extract calibrated to the West Yorkshire report (synthetic people only)."""
+    from stalking_profile.spatial.imports import latest_layer
     from stalking_profile.synth.generator import generate, write_extract
 
+    deprivation = None
+    if db:
+        with open_store(db, create=False) as store:
+            imd = latest_layer(store, "imd")
+            if imd is None:
+                raise InputFileError(f"{db} has no IMD imported", "run `stalking-profile geography import --imd FILE`")
+            data = imd.select("lsoa_code", "imd_decile").to_pyarrow().to_pydict()
+            deprivation = dict(zip(data["lsoa_code"], data["imd_decile"], strict=True))
     started = time.perf_counter()
-    table = generate(records, seed, load_force(str(force) if force else None))
+    table = generate(records, seed, load_force(str(force) if force else None), deprivation)
     write_extract(table, out_path)
     out.print(f"wrote {table.num_rows:,} synthetic crime records to {out_path} "
               f"(seed {seed}, {time.perf_counter() - started:.1f} s)", highlight=False)

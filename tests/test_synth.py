@@ -282,3 +282,18 @@ def test_write_extract_csv_and_parquet(tmp_path: Path) -> None:
     assert pq.read_table(parquet).equals(table)
     with pytest.raises(ConfigError):
         write_extract(table, tmp_path / "extract.xlsx")
+
+
+def test_deprivation_weights_move_crimes_to_deprived_areas() -> None:
+    from stalking_profile.spatial.geography import default_lsoas as lsoas
+
+    codes = [str(c) for c in lsoas().codes]
+    deprivation = {c: 1 + (i % 10) for i, c in enumerate(codes)}  # deciles spread evenly over the areas
+    plain = generate(20_000, seed=3)
+    tilted = generate(20_000, seed=3, deprivation=deprivation)
+
+    def mean_decile(table: object) -> float:
+        values = [deprivation[c] for c in table.column("lsoa_code").to_pylist() if c]  # type: ignore[attr-defined]
+        return sum(values) / len(values)
+
+    assert mean_decile(tilted) < mean_decile(plain) - 0.3
