@@ -183,3 +183,12 @@ def test_lsoa_population_gives_lsoa_rates(tmp_path: Path, store: Store, areas: o
     first = next(r for r in lsoa if r["area_code"] == areas.codes[0])  # type: ignore[attr-defined]
     people = dict(zip(*population.to_pydict().values(), strict=True))[first["area_code"]]
     assert first["value"] == pytest.approx(1000 / people)
+
+
+@needs_real
+def test_lookup_lsoas_outside_the_default_geography_are_reported(tmp_path: Path, store: Store) -> None:
+    text = LOOKUP20.read_text(encoding="utf-8-sig").replace("E01011229", "E01099999")  # a Leeds LSOA renamed
+    path = tmp_path / "lookup.csv"
+    path.write_text(text, encoding="utf-8")
+    done = import_lookup(store, path, load_force())
+    assert done.unmatched == ("E01099999",)

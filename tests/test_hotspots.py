@@ -99,9 +99,9 @@ def test_overlap_measures() -> None:
     rho, low, high = spearman_ci(x, y)
     assert rho == round(spearmanr(x, y).statistic, 3) and low < rho < high
     z = math.atanh(spearmanr(x, y).statistic)
-    assert high == round(math.tanh(z + 1.959963984540054 * 1.06 / math.sqrt(37)), 3)
+    assert high == round(math.tanh(z + 1.959963984540054 * math.sqrt(1.06 / 37)), 3)  # Fieller et al. (1957)
     assert jaccard({"a", "b", "c"}, {"c", "d"}) == 0.25
-    assert top_areas(["a", "b", "c", "d"], np.array([5.0, 9, 9, 0]), share=0.25) == {"b", "c"}  # ties kept
+    assert top_areas(["a", "b", "c", "d"], np.array([5.0, 9, 9, 0]), share=0.25) == {"b"}  # exactly k, by code
     w = lat2W(4, 4, rook=False)
     codes = [str(i) for i in range(16)]
     grid = (codes, codes, ["BD"] * 16, w)
@@ -109,7 +109,10 @@ def test_overlap_measures() -> None:
                   ("harassment", dict(zip(codes, VALUES[::-1], strict=True))), permutations=999, seed=2)
     np.random.seed(2)
     expected = esda.Moran_BV(VALUES, VALUES[::-1], lat2W(4, 4, rook=False), permutations=999)
-    assert row["bivariate_moran_i"] == round(float(expected.I), 4) and row["bivariate_moran_p"] == expected.p_sim
+    assert row["bivariate_moran_i"] == round(float(expected.I), 4)
+    assert row["bivariate_moran_p"] == min(2 * expected.p_sim, 1)  # two-sided, as for Gi*
+    if row["bivariate_moran_p"] < 0.05:  # the reversed series: high beside low, and the sentence says so
+        assert ("beside low values" in row["sentence"]) == (row["bivariate_moran_i"] < 0)
     assert row["sentence"].startswith("Stalking and harassment by LSOA are")
 
 
@@ -147,3 +150,15 @@ def test_adjusted_hotspots_with_real_geography(tmp_path: Path, store: Store) -> 
     assert len(adjusted) == 124 and sum(r["observed"] for r in adjusted) == 2 * 1388
     assert sum(r["expected"] for r in adjusted) == pytest.approx(2 * 1388, rel=0.02)
     assert any(n.startswith("hotspot_adjusted (stalking):") and "rate ratio" in n for n in profile.notes)
+
+
+def test_rate_series_leave_out_areas_without_people() -> None:
+    from stalking_profile.metrics.hotspot_tables import hotspot_rows, with_denominator
+
+    codes = [str(i) for i in range(16)]
+    areas = (codes, codes, ["BD"] * 16, lat2W(4, 4, rook=False))
+    rated = with_denominator(areas, set(codes) - {"5"})  # area 5 has no population
+    rows = hotspot_rows("ward", rated, "stalking", "rate_per_1000", dict(zip(codes, VALUES, strict=True)), 99, 0)
+    assert len(rows) == 15 and "5" not in {r["area_code"] for r in rows}
+    flat = hotspot_rows("ward", areas, "stalking", "count", dict.fromkeys(codes, 2.0), 99, 0)
+    assert flat == []  # the same value everywhere: no spot can stand out

@@ -43,6 +43,19 @@ class AdjustedModel:
         return f"{self.kind}; " + "; ".join(parts)
 
 
+def _negative_binomial(sm: Any, counts: np.ndarray, x: np.ndarray, offset: np.ndarray, dispersion: float,
+                       poisson: Any) -> tuple[Any, str]:
+    """A negative binomial fit when it converges and reproduces the total; else quasi-Poisson."""
+    nb = sm.NegativeBinomial(counts, x, offset=offset).fit(disp=0, maxiter=200)
+    alpha = float(nb.params[-1])
+    if nb.mle_retvals.get("converged", False) and 0 < alpha < 50:
+        fitted = sm.GLM(counts, x, family=sm.families.NegativeBinomial(alpha=alpha), offset=offset).fit()
+        if abs(float(fitted.fittedvalues.sum()) - float(counts.sum())) <= 0.1 * max(float(counts.sum()), 1.0):
+            return fitted, f"negative binomial (alpha {alpha:.3f}; Poisson dispersion {dispersion:.1f})"
+    quasi = sm.GLM(counts, x, family=sm.families.Poisson(), offset=offset).fit(scale="X2")
+    return quasi, f"quasi-Poisson (dispersion {dispersion:.1f}; the negative binomial fit did not settle)"
+
+
 def fit_model(counts: np.ndarray, population: np.ndarray, imd_decile: np.ndarray,
               share_young: np.ndarray) -> AdjustedModel:
     """Fit counts ~ IMD decile + share aged 20-29 (per 10 points), offset log(population).
@@ -66,10 +79,7 @@ def fit_model(counts: np.ndarray, population: np.ndarray, imd_decile: np.ndarray
         dispersion = float(poisson.pearson_chi2 / poisson.df_resid) if poisson.df_resid > 0 else 1.0
         fitted, kind = poisson, "Poisson"
         if dispersion > 1.5:
-            nb = sm.NegativeBinomial(counts, x, offset=offset).fit(disp=0)
-            alpha = float(nb.params[-1])
-            fitted = sm.GLM(counts, x, family=sm.families.NegativeBinomial(alpha=alpha), offset=offset).fit()
-            kind = f"negative binomial (alpha {alpha:.3f}; Poisson dispersion {dispersion:.1f})"
+            fitted, kind = _negative_binomial(sm, counts, x, offset, dispersion, poisson)
     ci = np.asarray(fitted.conf_int())
     names = ("IMD decile (1 = most deprived)", "share aged 20-29 (per 10 points)")
     ratios = {name: (float(np.exp(fitted.params[i + 1])), float(np.exp(ci[i + 1][0])), float(np.exp(ci[i + 1][1])))
@@ -92,9 +102,10 @@ def adjusted_rows(areas: Areas, family: str, counts: dict[str, float],
     pop, imd, young = (np.array([covariates[codes[i]][k] for i in keep]) for k in range(3))
     model = fit_model(observed, pop, imd, young)
     ratio = np.divide(observed, model.expected, out=np.zeros_like(observed), where=model.expected > 0)
-    full = np.zeros(len(codes))
-    full[keep] = ratio
-    gi = gi_star(full, w, permutations, seed)
+    from libpysal.weights import w_subset
+
+    sub_w = w_subset(w, [w.id_order[i] for i in keep], silence_warnings=True)  # wards with no people are left out
+    gi = gi_star(ratio, sub_w, permutations, seed)
     classes = classify_gi(gi.z, gi.p_fdr)
     rows = []
     for k, i in enumerate(keep):
@@ -102,8 +113,8 @@ def adjusted_rows(areas: Areas, family: str, counts: dict[str, float],
             "level": "ward", "area_code": codes[i], "area_name": names[i], "district": districts[i],
             "offence_family": family, "observed": int(observed[k]), "expected": round(float(model.expected[k]), 2),
             "observed_expected": round(float(ratio[k]), 3), "imd_mean_decile": round(float(imd[k]), 2),
-            "share_20_29_pct": round(100 * float(young[k]), 2), "gi_z": round(float(gi.z[i]), 6),
-            "gi_p_fdr": round(float(gi.p_fdr[i]), 6), "gi_class": classes[i],
+            "share_20_29_pct": round(100 * float(young[k]), 2), "gi_z": round(float(gi.z[k]), 6),
+            "gi_p_fdr": round(float(gi.p_fdr[k]), 6), "gi_class": classes[k],
             "raw_gi_class": raw_classes.get(codes[i], "Not significant"), "model": model.kind,
         })
     return rows, model.summary()

@@ -22,6 +22,7 @@ from stalking_profile.metrics.hotspot_tables import (
     hotspot_rows,
     lsoa_areas,
     ward_areas,
+    with_denominator,
 )
 from stalking_profile.metrics.overlap import OVERLAP_SCHEMA, compare
 from stalking_profile.metrics.periods import Period
@@ -50,6 +51,11 @@ def geography_tables(store: Store, period: Period, req: ProfileRequest, force: F
                       config: ProfileConfig) -> tuple[dict[str, pa.Table], list[str]]:
     """Placement of the window's crimes, and ward rates when the ward lookup has been imported."""
     notes: list[str] = []
+    permutations = req.permutations or DEFAULT_PERMUTATIONS
+    if permutations < 9999:
+        notes.append(f"hotspots: {permutations} permutations give p-values no smaller than "
+                     f"{2 / (permutations + 1):.4f}; after the false-discovery correction across many areas few or "
+                     "no areas can reach 99%. Use 9,999 (the default) for published figures.")
     crimes = within(store.current_crimes(req.as_of), period).select(*_PLACE_COLUMNS).to_pyarrow()
     online_at_suspect = pc.and_(pc.equal(crimes["location_basis"], "suspect_home"),
                                 crimes["cyber_flag"].fill_null(False)).fill_null(False)
@@ -60,7 +66,8 @@ def geography_tables(store: Store, period: Period, req: ProfileRequest, force: F
     lookup = lookup_t.to_pyarrow() if lookup_t is not None else None
     areas = default_lsoas(force)
     placed = place_crimes(crimes, areas, lookup)
-    families = {req.family: config.family(req.family), "harassment": config.family("harassment")}
+    second = "harassment" if req.family != "harassment" else "stalking"
+    families = {req.family: config.family(req.family), second: config.family(second)}
     out = {"placement": placement_counts(crimes, placed, families)}
     if moved.num_rows:
         n_family = pc.sum(pc.is_in(moved["offence_code"], value_set=pa.array(list(families[req.family])))).as_py()
@@ -114,13 +121,16 @@ def _hotspot_values(areas: AreaSet, crimes: pa.Table, placed: pa.Table, families
     domestic = crimes["domestic_flag"].fill_null(False)
     masks[f"{first} domestic"] = pc.and_(masks[first], domestic)
     masks[f"{first} non-domestic"] = pc.and_(masks[first], pc.invert(domestic))
+    # compared with all other domestic abuse: a part against a whole containing it inflates the correlation
+    masks["other domestic abuse"] = pc.and_(masks["domestic_abuse"], pc.invert(masks[first]))
     lsoa_series = {k: counts_by(placed["lsoa_code"], m) for k, m in masks.items()}
-    lsoa_measure = "count"
+    lsoa_measure, lsoa_set = "count", lsoa_areas(areas)
     if lsoa_population:
         lsoa_series = {k: {c: 1000.0 * n / lsoa_population[c] for c, n in v.items() if lsoa_population.get(c)}
                        for k, v in lsoa_series.items()}
         lsoa_measure = "rate_per_1000"
-    levels: dict[str, tuple[Areas, str, Series]] = {"lsoa": (lsoa_areas(areas), lsoa_measure, lsoa_series)}
+        lsoa_set = with_denominator(lsoa_set, {c for c, p in lsoa_population.items() if p})
+    levels: dict[str, tuple[Areas, str, Series]] = {"lsoa": (lsoa_set, lsoa_measure, lsoa_series)}
     if lookup is None or wards is None:
         return "lsoa", levels
     ward_set = ward_areas(areas, lookup)
@@ -129,6 +139,7 @@ def _hotspot_values(areas: AreaSet, crimes: pa.Table, placed: pa.Table, families
     if rates:
         series = {k: {c: 1000.0 * n / population[c] for c, n in v.items() if population.get(c)}
                   for k, v in series.items()}
+        ward_set = with_denominator(ward_set, {c for c, p in population.items() if p})
     levels["ward"] = (ward_set, "rate_per_1000" if rates else "count", series)
     return "ward", levels
 
@@ -139,7 +150,7 @@ def _hotspots(req: ProfileRequest, levels: dict[str, tuple[Areas, str, Series]])
     rows: list[dict[str, Any]] = []
     for level, (areas, measure, series) in levels.items():
         for family, values in series.items():
-            if " " not in family:  # the domestic/non-domestic splits serve the overlap table only
+            if " " not in family:  # the splits serve the overlap table only
                 rows += hotspot_rows(level, areas, family, measure, values, permutations, req.seed)
     return pa.Table.from_pylist(rows, schema=HOTSPOT_SCHEMA)
 
@@ -190,6 +201,8 @@ def _policeuk(store: Store, period: Period, req: ProfileRequest, level: str,
     if len(codes) == 0:
         return OVERLAP_SCHEMA.empty_table()
     series = counts_by(codes, pa.array([True] * len(codes)))
+    force_lsoas = set(levels["lsoa"][0][0])
+    outside = sum(n for c, n in series.items() if c not in force_lsoas) + codes.null_count
     if level == "ward" and lookup is not None:
         ward_of = dict(zip(lookup["lsoa_code"].to_pylist(), lookup["ward_code"].to_pylist(), strict=True))
         by_ward: dict[str, float] = {}
@@ -198,7 +211,6 @@ def _policeuk(store: Store, period: Period, req: ProfileRequest, level: str,
                 by_ward[ward_of[lsoa]] = by_ward.get(ward_of[lsoa], 0.0) + n
         series = by_ward
     areas, _, force_series = levels[level]
-    outside = sum(n for c, n in series.items() if c not in set(areas[0]))
     row = compare(level, areas, (req.family, force_series[req.family]),
                   ("police.uk violence and sexual offences (public proxy, no DA flag or stalking category)", series),
                   req.permutations or DEFAULT_PERMUTATIONS, req.seed)
@@ -213,7 +225,8 @@ def _overlap(req: ProfileRequest, level: str, levels: dict[str, tuple[Areas, str
     permutations = req.permutations or DEFAULT_PERMUTATIONS
     areas, _, series = levels[level]
     family = req.family
-    pairs = ((family, "harassment"), (family, "domestic_abuse"), (f"{family} domestic", f"{family} non-domestic"))
+    other = "harassment" if family != "harassment" else "stalking"
+    pairs = ((family, other), (family, "other domestic abuse"), (f"{family} domestic", f"{family} non-domestic"))
     rows = [compare(level, areas, (a, series[a]), (b, series[b]), permutations, req.seed) for a, b in pairs]
     return pa.Table.from_pylist(rows, schema=OVERLAP_SCHEMA)
 

@@ -17,7 +17,8 @@ import shapely
 from stalking_profile.spatial.geography import AreaSet
 from stalking_profile.spatial.hotspots import classify_gi, classify_lisa, contiguity, gi_star, local_moran
 
-__all__ = ["HOTSPOT_SCHEMA", "Areas", "counts_by", "hotspot_rows", "lsoa_areas", "ward_areas", "ward_polygons"]
+__all__ = ["HOTSPOT_SCHEMA", "Areas", "counts_by", "hotspot_rows", "lsoa_areas", "ward_areas", "ward_polygons",
+           "with_denominator"]
 
 HOTSPOT_SCHEMA = pa.schema([
     ("level", pa.string()), ("area_code", pa.string()), ("area_name", pa.string()), ("district", pa.string()),
@@ -54,12 +55,25 @@ def ward_areas(areas: AreaSet, lookup: pa.Table) -> Areas:
     return codes, names, districts, contiguity(polygons)
 
 
+def with_denominator(areas: Areas, valid: set[str] | None) -> Areas:
+    """The areas that have a denominator (rates need a population); all of them when ``valid`` is None."""
+    codes, names, districts, w = areas
+    if valid is None or set(codes) <= valid:
+        return areas
+    from libpysal.weights import w_subset
+
+    keep = [i for i, c in enumerate(codes) if c in valid]
+    return ([codes[i] for i in keep], [names[i] for i in keep], [districts[i] for i in keep],
+            w_subset(w, [w.id_order[i] for i in keep], silence_warnings=True))
+
+
 def hotspot_rows(level: str, areas: Areas, family: str, measure: str, values: dict[str, float],
                  permutations: int, seed: int) -> list[dict[str, Any]]:
-    """Rows of the hotspots table for one level and family (``values`` by area code; missing = 0)."""
+    """Rows of the hotspots table for one level and family (``values`` by area code; missing = 0).
+    Pass areas through :func:`with_denominator` first when the values are rates."""
     codes, names, districts, w = areas
     y = np.array([values.get(c, 0.0) for c in codes], dtype=float)
-    if not y.any():
+    if not y.any() or y.std() == 0:  # nothing, or the same everywhere: no spot can stand out
         return []
     gi = gi_star(y, w, permutations, seed)
     lisa = local_moran(y, w, permutations, seed)

@@ -26,7 +26,7 @@ OVERLAP_SCHEMA = pa.schema([
 
 
 def spearman_ci(x: np.ndarray, y: np.ndarray, alpha: float = 0.05) -> tuple[float | None, float | None, float | None]:
-    """Spearman's rho with a confidence interval (Fisher z, standard error 1.06 / sqrt(n - 3)).
+    """Spearman's rho with a confidence interval (Fisher z, standard error sqrt(1.06 / (n - 3))).
 
     Notes
     -----
@@ -45,7 +45,7 @@ def spearman_ci(x: np.ndarray, y: np.ndarray, alpha: float = 0.05) -> tuple[floa
     rho = float(spearmanr(x, y).statistic)
     if abs(rho) >= 1:
         return round(rho, 3), round(rho, 3), round(rho, 3)
-    half = norm.ppf(1 - alpha / 2) * 1.06 / math.sqrt(len(x) - 3)
+    half = norm.ppf(1 - alpha / 2) * math.sqrt(1.06 / (len(x) - 3))
     z = math.atanh(rho)
     return round(rho, 3), round(math.tanh(z - half), 3), round(math.tanh(z + half), 3)
 
@@ -63,10 +63,10 @@ def jaccard(a: set[str], b: set[str]) -> float | None:
 
 
 def top_areas(codes: list[str], values: np.ndarray, share: float = 0.10) -> set[str]:
-    """The top ``share`` of areas by value (at least one; ties at the cut included), excluding zeros."""
+    """Exactly the top ``share`` of areas by value (at least one), ties broken by area code, zeros left out."""
     k = max(1, math.ceil(share * len(codes)))
-    cut = np.sort(values)[::-1][k - 1]
-    return {c for c, v in zip(codes, values, strict=True) if v >= cut and v > 0}
+    ranked = sorted((-v, c) for c, v in zip(codes, values, strict=True) if v > 0)
+    return {c for _, c in ranked[:k]}
 
 
 def _strength(rho: float | None) -> str:
@@ -93,9 +93,13 @@ def _sentence(row: dict[str, Any], unit: str) -> str:
     else:
         parts.append("neither has hot spots at 95% or more")
     if row["bivariate_moran_p"] is not None:
-        beside = "more often than chance would give" if row["bivariate_moran_p"] < 0.05 else "no more than by chance"
-        parts.append(f"high values of the first sit beside high values of the second {beside} "
-                     f"(bivariate Moran's I {row['bivariate_moran_i']:.2f}, p = {row['bivariate_moran_p']:.3f})")
+        stat = f"(bivariate Moran's I {row['bivariate_moran_i']:.2f}, p = {row['bivariate_moran_p']:.3f})"
+        if row["bivariate_moran_p"] >= 0.05:
+            parts.append(f"where one is high, its neighbours' values of the other are no different from chance {stat}")
+        elif row["bivariate_moran_i"] > 0:
+            parts.append(f"high values of the first sit beside high values of the second more often than chance {stat}")
+        else:
+            parts.append(f"high values of the first sit beside low values of the second more often than chance {stat}")
     return "; ".join(parts) + "."
 
 
@@ -129,7 +133,7 @@ def compare(level: str, areas: tuple[list[str], list[str], list[str], Any], firs
                 bv = esda.Moran_BV(x, y, w, permutations=permutations)
             finally:
                 np.random.set_state(state)
-        moran_i, moran_p = round(float(bv.I), 4), float(bv.p_sim)
+        moran_i, moran_p = round(float(bv.I), 4), min(2.0 * float(bv.p_sim), 1.0)  # two-sided, as Gi*
     row = {"level": level, "area_code": None, "area_name": f"all {level}s", "district": "Force",
            "offence_family": first[0], "compared_with": second[0], "areas": len(codes),
            "spearman_rho": rho, "rho_ci_low": low, "rho_ci_high": high,

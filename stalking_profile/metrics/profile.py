@@ -142,8 +142,8 @@ def build_profile(
     config = config or load_config()
     codes = config.family(req.family)
     if req.permutations is not None and req.permutations < 99:
-        raise ConfigError(f"{req.permutations} permutations are too few for a p-value below 0.01",
-                          "use --permutations 99 or more (9999 for published figures)")
+        raise ConfigError(f"{req.permutations} permutations are too few for hot-spot p-values",
+                          "use --permutations 99 or more (9999, the default, for published figures)")
     _check_as_of(store, req.as_of)
     span = store_span(store, req.as_of)
     if span is None:

@@ -63,8 +63,9 @@ def value_map(features: list[dict[str, Any]], values: dict[str, float], *, title
     scale = alt.Scale(range=list(_REPORT_RANGE)) if palette == "report" else alt.Scale(scheme="viridis")
     data = alt.Data(values=_with(features, "value", values))  # type: ignore[no-untyped-call]
     chart = alt.Chart(data, title=_title(title, period, family, measure, attribution)).mark_geoshape(
-        stroke="white", strokeWidth=0.3).encode(
-        color=alt.Color("properties.value:Q", scale=scale, title=measure),
+        stroke="white", strokeWidth=0.3, invalid=None).encode(  # areas with no value are drawn grey, not dropped
+        color=alt.condition("datum.properties.value === null", alt.value("#d9d9d9"),
+                            alt.Color("properties.value:Q", scale=scale, title=measure)),
         tooltip=[alt.Tooltip("properties.area_name:N", title="area"),
                  alt.Tooltip("properties.value:Q", title=measure, format=",.2f")],
     ).project(type="mercator").properties(width=560, height=440)
@@ -126,6 +127,8 @@ def profile_map(profile: Any, geometry: tuple[list[str], list[str], list[Any]], 
     codes, names, polygons = geometry
     features = area_features(codes, names, polygons)
     if measure == "adjusted":
+        if level != "ward":
+            raise ConfigError("the adjusted map is by ward only", "use --level ward with --measure adjusted")
         rows = [r for r in profile.tables["hotspot_adjusted"].to_pylist() if r["offence_family"] == family]
         values = {r["area_code"]: r["observed_expected"] for r in rows}
         label = "observed / expected (adjusted for deprivation and age 20-29)"

@@ -111,7 +111,14 @@ def import_lookup(store: Store, path: Path, force: Force) -> LayerImport:
                       "lad_code": rows[lad].str.strip().tolist(),
                       "district": [by_lad[c.strip()] for c in rows[lad]]})
     vintage = f"{lsoa[:6]}/{ward[:4]}"
-    return LayerImport("lookup", _record(store, "lookup", path, vintage, table), table.num_rows, vintage)
+    from stalking_profile.spatial.geography import default_lsoas
+
+    known = set(default_lsoas(force).codes)  # the LSOAs crimes are placed on
+    unplaceable = tuple(sorted(c for c in table["lsoa_code"].to_pylist() if c not in known))
+    note = (f"{len(unplaceable)} LSOAs of the lookup are not in the default geography (another vintage?): "
+            "crimes there cannot reach a ward" if unplaceable else "")
+    layer_id = _record(store, "lookup", path, vintage, table, note)
+    return LayerImport("lookup", layer_id, table.num_rows, vintage, unplaceable)
 
 
 def _header_row(path: Path, starts: str) -> int:
@@ -163,8 +170,8 @@ def import_imd(store: Store, path: Path, force: Force) -> LayerImport:
         raise GeographyError(f"{path.name} has no LSOAs in the force's local authorities",
                              "use the England file, or check lad_code in the force configuration")
     table = pa.table({"lsoa_code": rows[lsoa].str.strip().tolist(),
-                      "imd_rank": pa.array(_number(rows[rank]).tolist(), pa.int64()),
-                      "imd_decile": pa.array(_number(rows[decile]).tolist(), pa.int64())})
+                      "imd_rank": pa.array(_number(rows[rank]), pa.int64(), from_pandas=True),
+                      "imd_decile": pa.array(_number(rows[decile]), pa.int64(), from_pandas=True)})
     unmatched: tuple[str, ...] = ()
     lookup = latest_layer(store, "lookup")
     if lookup is not None:
@@ -187,7 +194,7 @@ def import_lsoa_population(store: Store, path: Path, force: Force) -> LayerImpor
     wanted = set(lookup.lsoa_code.to_pyarrow().to_pylist())
     rows = frame[frame[code].str.strip().isin(wanted)]
     table = pa.table({"lsoa_code": rows[code].str.strip().tolist(),
-                      "population": pa.array(_number(rows[total]).tolist(), pa.int64())})
+                      "population": pa.array(_number(rows[total]), pa.int64(), from_pandas=True)})
     missing = tuple(sorted(wanted - set(table["lsoa_code"].to_pylist())))
     layer_id = _record(store, "lsoa_population", path, "mid-year estimate", table,
                        f"{len(missing)} LSOAs of the lookup have no population" if missing else "")
