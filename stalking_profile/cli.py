@@ -313,6 +313,9 @@ def map_command(
     palette: Annotated[str, typer.Option(help="report (pink to red) or colourblind (viridis)")] = "report",
     permutations: PermutationsOption = 9999,
     seed: SeedOption = 0,
+    exclude_suspect_home_online: Annotated[bool, typer.Option(
+        "--exclude-suspect-home-online", help="Leave cyber-enabled crimes located at the suspect's home off the map")
+    ] = False,
     force: ForceOption = None,
 ) -> None:
     """Draw a choropleth of the profile offline: rates, hot spots or adjusted ratios."""
@@ -331,7 +334,8 @@ def map_command(
     force_cfg = load_force(str(force) if force else None)
     areas = default_lsoas(force_cfg)
     with open_store(db, create=False) as store:
-        profile = build_profile(store, ProfileRequest(period, to, offence, None, permutations, seed), force_cfg)
+        request = ProfileRequest(period, to, offence, None, permutations, seed, exclude_suspect_home_online)
+        profile = build_profile(store, request, force_cfg)
         lookup = latest_layer(store, "lookup")
         geometry = boundary_polygons(store, level) or level_geometry(
             areas, None if lookup is None else lookup.to_pyarrow(), level)

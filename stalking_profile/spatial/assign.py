@@ -23,6 +23,10 @@ PLACEMENT_SCHEMA = pa.schema([("crime_ref", pa.string()), ("lsoa_code", pa.strin
                               ("placed_by", pa.string())])
 
 
+_ROUTES = ("ward_code", "lsoa_code", "coordinates", "unplaced: unknown ward code", "unplaced: LSOA not in the force",
+           "unplaced: coordinates outside every LSOA", "unplaced: no location")
+
+
 def _to_wgs84(easting: pa.Array, northing: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     from pyproj import Transformer
 
@@ -83,7 +87,10 @@ def place_crimes(crimes: pa.Table, areas: AreaSet, lookup: pa.Table | None) -> p
     recorded_lsoa = crimes["lsoa_code"].combine_chunks()
     known_lsoa = pc.is_in(recorded_lsoa, value_set=lsoa_codes).fill_null(False)
     lon, lat = _coordinates(crimes)
-    located = lsoa_of_points(lon, lat, areas)
+    has_coords = ~(np.isnan(lon) | np.isnan(lat))
+    located = np.full(n, -1, dtype=np.int64)
+    need = np.flatnonzero(~known_lsoa.to_numpy(zero_copy_only=False) & has_coords)  # only rows not placed by code
+    located[need] = lsoa_of_points(lon[need], lat[need], areas)
     point_lsoa = pc.take(lsoa_codes, pa.array(located, mask=located < 0))
     lsoa = pc.if_else(known_lsoa, recorded_lsoa, point_lsoa)
     ward_of_lsoa = pa.nulls(n, pa.string())
@@ -93,14 +100,11 @@ def place_crimes(crimes: pa.Table, areas: AreaSet, lookup: pa.Table | None) -> p
         wards = pc.unique(lookup["ward_code"])
         known_ward = pc.is_in(crimes["ward_code"], value_set=wards).fill_null(False)
     ward = pc.if_else(known_ward, crimes["ward_code"], ward_of_lsoa)
-    has_coords = ~(np.isnan(lon) | np.isnan(lat))
-    route = np.where(np.asarray(known_ward), "ward_code", np.where(np.asarray(known_lsoa), "lsoa_code",
-                     np.where(located >= 0, "coordinates", "")))
-    reason = np.where(pc.is_valid(crimes["ward_code"]).to_numpy(zero_copy_only=False), "unplaced: unknown ward code",
-                      np.where(pc.is_valid(recorded_lsoa).to_numpy(zero_copy_only=False),
-                               "unplaced: LSOA not in the force",
-                               np.where(has_coords, "unplaced: coordinates outside every LSOA",
-                                        "unplaced: no location")))
-    placed_by = np.where(route == "", reason, route)
-    return pa.table([crimes["crime_ref"], lsoa, ward, pa.array(placed_by.tolist(), pa.string())],
-                    schema=PLACEMENT_SCHEMA)
+    # one small integer per row, turned into text through a dictionary (no per-row strings)
+    code = np.select(
+        [np.asarray(known_ward), np.asarray(known_lsoa), located >= 0,
+         pc.is_valid(crimes["ward_code"]).to_numpy(zero_copy_only=False),
+         pc.is_valid(recorded_lsoa).to_numpy(zero_copy_only=False), has_coords],
+        [0, 1, 2, 3, 4, 5], default=6).astype(np.int8)
+    placed_by = pa.DictionaryArray.from_arrays(pa.array(code), pa.array(_ROUTES)).cast(pa.string())
+    return pa.table([crimes["crime_ref"], lsoa, ward, placed_by], schema=PLACEMENT_SCHEMA)
