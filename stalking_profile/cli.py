@@ -23,7 +23,7 @@ from rich.table import Table
 
 from stalking_profile import __version__
 from stalking_profile.errors import InputFileError, StalkingProfileError
-from stalking_profile.force import load_force
+from stalking_profile.force import Force, load_force
 from stalking_profile.ingest.mapping import load_mapping, shipped_mapping, shipped_mappings
 from stalking_profile.ingest.pipeline import IngestOptions, IngestResult, ingest
 from stalking_profile.metrics.profile import ProfileRequest, build_profile
@@ -53,6 +53,8 @@ PeriodOption = Annotated[str | None, typer.Option(help="Window START:END, ISO da
 ToOption = Annotated[str | None, typer.Option("--to", help="The 12 months ending with this month, YYYY-MM")]
 PermutationsOption = Annotated[int, typer.Option(help="Permutations for hot-spot p-values")]
 SeedOption = Annotated[int, typer.Option(help="Random seed for the permutations: same seed, same p-values")]
+ExcludeOnlineOption = Annotated[bool, typer.Option(
+    "--exclude-suspect-home-online", help="Leave cyber-enabled crimes located at the suspect's home off the map")]
 
 DbOption = Annotated[
     str | None,
@@ -71,6 +73,11 @@ def _database_errors() -> tuple[type[BaseException], ...]:
     import psycopg
 
     return (duckdb.Error, psycopg.Error)
+
+
+def _force(path: Path | None) -> Force:
+    """The force from --force, else the environment or the West Yorkshire default."""
+    return load_force(str(path) if path else None)
 
 
 def user_errors(func: F) -> F:
@@ -162,7 +169,7 @@ def ingest_command(
     if source != "crimes":
         raise InputFileError(f"unknown --source '{source}'", "use --source crimes or --source policeuk")
     profile = load_mapping(mapping) if mapping else None
-    force_cfg = load_force(str(force) if force else None)
+    force_cfg = _force(force)
     if rejects is not None and len(files) > 1:
         raise InputFileError("--rejects names one file but several extracts were given",
                              "leave --rejects out: each extract's rejects go to ./<extract>.rejects.csv")
@@ -212,7 +219,7 @@ def synth_command(
             data = imd.select("lsoa_code", "imd_decile").to_pyarrow().to_pydict()
             deprivation = dict(zip(data["lsoa_code"], data["imd_decile"], strict=True))
     started = time.perf_counter()
-    table = generate(records, seed, load_force(str(force) if force else None), deprivation)
+    table = generate(records, seed, _force(force), deprivation)
     write_extract(table, out_path)
     out.print(f"wrote {table.num_rows:,} synthetic crime records to {out_path} "
               f"(seed {seed}, {time.perf_counter() - started:.1f} s)", highlight=False)
@@ -267,9 +274,7 @@ def profile_command(
     fmt: Annotated[str, typer.Option("--format", help="csv (a folder of files), xlsx or json")] = "csv",
     permutations: PermutationsOption = 9999,
     seed: SeedOption = 0,
-    exclude_suspect_home_online: Annotated[bool, typer.Option(
-        "--exclude-suspect-home-online", help="Leave cyber-enabled crimes located at the suspect's home off the map")
-    ] = False,
+    exclude_suspect_home_online: ExcludeOnlineOption = False,
     force: ForceOption = None,
     config: Annotated[
         Path | None, typer.Option("--config", help="Profile configuration TOML [env STALKING_PROFILE_CONFIG]")
@@ -285,7 +290,7 @@ def profile_command(
     with open_store(db, create=False) as store:
         request = ProfileRequest(period, to, offence, as_of, permutations, seed, exclude_suspect_home_online)
         profile = build_profile(store, request,
-                                load_force(str(force) if force else None), settings)
+                                _force(force), settings)
     write_profile(profile, fmt, out_path)  # type: ignore[arg-type]
     out.print(f"{profile.family}, {profile.period.label} ({profile.period.start} to {profile.period.end}): "
               f"{len(profile.tables)} tables written to {out_path}", highlight=False, markup=False)
@@ -313,16 +318,13 @@ def map_command(
     palette: Annotated[str, typer.Option(help="report (pink to red) or colourblind (viridis)")] = "report",
     permutations: PermutationsOption = 9999,
     seed: SeedOption = 0,
-    exclude_suspect_home_online: Annotated[bool, typer.Option(
-        "--exclude-suspect-home-online", help="Leave cyber-enabled crimes located at the suspect's home off the map")
-    ] = False,
+    exclude_suspect_home_online: ExcludeOnlineOption = False,
     force: ForceOption = None,
 ) -> None:
     """Draw a choropleth of the profile offline: rates, hot spots or adjusted ratios."""
-    from stalking_profile.reporting.maps import MEASURES, level_geometry, profile_map, render
+    from stalking_profile.reporting.maps import MEASURES, profile_map, render, store_geometry
     from stalking_profile.reporting.tables import ATTRIBUTION
     from stalking_profile.spatial.geography import default_lsoas
-    from stalking_profile.spatial.imports import boundary_polygons, latest_layer
 
     if measure not in MEASURES or level not in ("ward", "lsoa") or palette not in ("report", "colourblind"):
         raise InputFileError(f"unknown choice: --measure {measure} --level {level} --palette {palette}",
@@ -331,14 +333,12 @@ def map_command(
     if suffix not in (".png", ".svg", ".json"):
         raise InputFileError(f"--out {out_path.name}: the map is written as .png, .svg or .json",
                              "give the file one of those endings")
-    force_cfg = load_force(str(force) if force else None)
+    force_cfg = _force(force)
     areas = default_lsoas(force_cfg)
     with open_store(db, create=False) as store:
         request = ProfileRequest(period, to, offence, None, permutations, seed, exclude_suspect_home_online)
         profile = build_profile(store, request, force_cfg)
-        lookup = latest_layer(store, "lookup")
-        geometry = boundary_polygons(store, level) or level_geometry(
-            areas, None if lookup is None else lookup.to_pyarrow(), level)
+        geometry = store_geometry(store, areas, level)
     attribution = f"{ATTRIBUTION} {areas.attribution}"
     spec = profile_map(profile, geometry, level, measure, offence, palette, attribution)  # type: ignore[arg-type]
     if suffix == ".json":
@@ -425,7 +425,7 @@ def geography_import(
 
     if not (lookup or ward_population or imd or lsoa_population or ward_boundaries or lsoa_boundaries):
         raise InputFileError("no geography file given", "give --lookup, --ward-population, --imd and/or boundaries")
-    force_cfg = load_force(str(force) if force else None)
+    force_cfg = _force(force)
     with open_store(db) as store:
         steps: list[tuple[Path | list[Path] | None, Callable[..., LayerImport]]] = [
                  (lookup, import_lookup), (ward_population, import_ward_population), (imd, import_imd),

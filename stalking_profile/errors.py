@@ -78,3 +78,18 @@ def read_text_file(path: Path, what: str) -> str:
         raise ConfigError(f"{what} {path} is not UTF-8 text", "save it as UTF-8 (plain text) and try again") from None
     except OSError as exc:
         raise ConfigError(f"{what} {path} cannot be read: {exc.strerror}", "check the path and permissions") from None
+
+
+def config_text(path: str | None, what: str, where: str, resource: str) -> tuple[str, str]:
+    """The text and name of a configuration file: the user's ``path``, or the one shipped at ``resource``.
+
+    ``where`` names the option or variable that gave the path, for the hint.
+    """
+    if path:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"{what} {p} not found", f"check the path given in {where}")
+        return read_text_file(p, what), str(p)
+    from importlib import resources
+
+    return resources.files("stalking_profile").joinpath(resource).read_text("utf-8"), Path(resource).name

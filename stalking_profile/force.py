@@ -10,10 +10,8 @@ import os
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 
-from stalking_profile.errors import ConfigError, read_text_file
+from stalking_profile.errors import ConfigError, config_text
 
 __all__ = ["District", "Force", "load_force"]
 
@@ -103,10 +101,4 @@ def load_force(path: str | None = None) -> Force:
 
 @lru_cache(maxsize=8)
 def _load_force(path: str | None) -> Force:
-    if path:
-        p = Path(path)
-        if not p.is_file():
-            raise ConfigError(f"force file {p} not found", f"check the path given in --force or ${FORCE_ENV}")
-        return parse_force(read_text_file(p, "force file"), str(p))
-    text = resources.files("stalking_profile").joinpath("data/forces/west-yorkshire.toml").read_text("utf-8")
-    return parse_force(text, "west-yorkshire.toml")
+    return parse_force(*config_text(path, "force file", f"--force or ${FORCE_ENV}", "data/forces/west-yorkshire.toml"))

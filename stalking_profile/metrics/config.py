@@ -12,10 +12,8 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 
-from stalking_profile.errors import ConfigError, read_text_file
+from stalking_profile.errors import ConfigError, config_text
 
 __all__ = ["BLANK_GROUP", "OutcomeGroup", "ProfileConfig", "RecordingBreak", "base_type", "load_config"]
 
@@ -134,10 +132,4 @@ def load_config(path: str | None = None) -> ProfileConfig:
 
 @lru_cache(maxsize=8)
 def _load_config(path: str | None) -> ProfileConfig:
-    if path:
-        p = Path(path)
-        if not p.is_file():
-            raise ConfigError(f"profile configuration {p} not found", f"check --config or ${CONFIG_ENV}")
-        return parse_config(read_text_file(p, "profile configuration"), str(p))
-    text = resources.files("stalking_profile").joinpath("data/profile.toml").read_text("utf-8")
-    return parse_config(text, "profile.toml")
+    return parse_config(*config_text(path, "profile configuration", f"--config or ${CONFIG_ENV}", "data/profile.toml"))

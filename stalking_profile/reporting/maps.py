@@ -14,7 +14,7 @@ from typing import Any, Literal
 import shapely
 
 __all__ = ["CLASS_ORDER", "MEASURES", "Palette", "area_features", "class_map", "level_geometry", "profile_map",
-           "render", "value_map"]
+           "render", "store_geometry", "value_map"]
 
 Palette = Literal["report", "colourblind"]
 CLASS_ORDER = ("Hot spot 99%", "Hot spot 95%", "Hot spot 90%", "Not significant", "Cold spot 90%", "Cold spot 95%",
@@ -112,6 +112,18 @@ def level_geometry(areas: Any, lookup: Any, level: str) -> tuple[list[str], list
                              "FILE --ward-population FILE`, or use --level lsoa")
     codes, names, _, polygons = ward_polygons(areas, lookup)
     return codes, names, polygons
+
+
+def store_geometry(store: Any, areas: Any, level: str) -> tuple[list[str], list[str], list[Any]]:
+    """What to draw a level with: imported boundaries when there are some, else the default LSOAs
+    (or wards built from them)."""
+    from stalking_profile.spatial.imports import boundary_polygons, latest_layer
+
+    imported = boundary_polygons(store, level)
+    if imported is not None:
+        return imported
+    lookup = latest_layer(store, "lookup")
+    return level_geometry(areas, None if lookup is None else lookup.to_pyarrow(), level)
 
 
 def profile_map(profile: Any, geometry: tuple[list[str], list[str], list[Any]], level: str, measure: str,
