@@ -41,6 +41,8 @@ app = typer.Typer(
 )
 mapping_app = typer.Typer(help="Column-mapping profiles for force exports.", no_args_is_help=True)
 app.add_typer(mapping_app, name="mapping")
+worklist_app = typer.Typer(help="Record-level lists of crimes to check (internal only).", no_args_is_help=True)
+app.add_typer(worklist_app, name="worklist")
 geography_app = typer.Typer(help="The force's geography: wards, population, deprivation.", no_args_is_help=True)
 app.add_typer(geography_app, name="geography")
 
@@ -56,12 +58,21 @@ SeedOption = Annotated[int, typer.Option(help="Random seed for the permutations:
 ExcludeOnlineOption = Annotated[bool, typer.Option(
     "--exclude-suspect-home-online", help="Leave cyber-enabled crimes located at the suspect's home off the map")]
 
+WorklistOut = Annotated[Path, typer.Option("--out", help="File to write (.csv, .xlsx or .json)")]
+AsOfOption = Annotated[int | None, typer.Option("--as-of", help="The store as it stood after this batch")]
+OffenceOption = Annotated[str, typer.Option("--offence", help="Offence family: stalking, harassment, ...")]
+FormatOption = Annotated[str, typer.Option("--format", help="csv, xlsx or json")]
+
 DbOption = Annotated[
     str | None,
     typer.Option(
         "--db", help="DuckDB file or postgresql:// URL [env STALKING_PROFILE_DB; default ./stalking-profile.duckdb]"
     ),
 ]
+AudienceOption = Annotated[str, typer.Option(
+    "--audience", help="internal (everything), partner or public (aggregate, small counts suppressed)")]
+SuppressOption = Annotated[int, typer.Option(
+    "--suppress-below", help="For partner and public audiences: counts from 1 to this minus one are hidden")]
 ForceOption = Annotated[
     Path | None,
     typer.Option("--force", help="Force configuration TOML [env STALKING_PROFILE_FORCE; default West Yorkshire]"),
@@ -275,12 +286,15 @@ def profile_command(
     permutations: PermutationsOption = 9999,
     seed: SeedOption = 0,
     exclude_suspect_home_online: ExcludeOnlineOption = False,
+    audience: AudienceOption = "internal",
+    suppress_below: SuppressOption = 5,
     force: ForceOption = None,
     config: Annotated[
         Path | None, typer.Option("--config", help="Profile configuration TOML [env STALKING_PROFILE_CONFIG]")
     ] = None,
 ) -> None:
-    """Write the profile's core tables (volumes, trends, outcomes, arrests, risk assessment)."""
+    """Write the profile's tables (volumes, trends, outcomes, handling, online, demographics, geography)."""
+    from stalking_profile.disclosure.audience import parse_audience
     from stalking_profile.metrics.config import load_config
     from stalking_profile.reporting.tables import write_profile
 
@@ -288,18 +302,19 @@ def profile_command(
         raise InputFileError(f"unknown format '{fmt}'", "use --format csv, xlsx or json")
     settings = load_config(str(config) if config else None)
     with open_store(db, create=False) as store:
-        request = ProfileRequest(period, to, offence, as_of, permutations, seed, exclude_suspect_home_online)
-        profile = build_profile(store, request,
-                                _force(force), settings)
+        request = ProfileRequest(period, to, offence, as_of, permutations, seed, exclude_suspect_home_online,
+                                 audience=parse_audience(audience), suppress_below=suppress_below)
+        profile = build_profile(store, request, _force(force), settings)
     write_profile(profile, fmt, out_path)  # type: ignore[arg-type]
-    out.print(f"{profile.family}, {profile.period.label} ({profile.period.start} to {profile.period.end}): "
-              f"{len(profile.tables)} tables written to {out_path}", highlight=False, markup=False)
+    out.print(f"{profile.family}, {profile.period.label} ({profile.period.start} to {profile.period.end}), "
+              f"{profile.audience} ({profile.marking}): {len(profile.tables)} tables written to {out_path}",
+              highlight=False, markup=False)
     volumes = {(r["district"], r["domestic"]): r for r in profile.tables["volumes"].to_pylist()}
     force_all = volumes.get(("Force", "All"))
-    if force_all:
+    if force_all and isinstance(force_all["current"], int) and isinstance(force_all["previous"], int):
         change = force_all["change_pct"]
         out.print(f"  {force_all['current']:,} crimes, {force_all['previous']:,} in the previous window"
-                  + (f" ({change:+.1f}%)" if change is not None else ""), highlight=False, markup=False)
+                  + (f" ({change:+.1f}%)" if isinstance(change, float) else ""), highlight=False, markup=False)
     for note in profile.notes:
         if not note.startswith(("Window:", "Offence family")):  # those two are the line above
             out.print(f"  note: {note}", highlight=False, markup=False)
@@ -319,9 +334,12 @@ def map_command(
     permutations: PermutationsOption = 9999,
     seed: SeedOption = 0,
     exclude_suspect_home_online: ExcludeOnlineOption = False,
+    audience: AudienceOption = "internal",
+    suppress_below: SuppressOption = 5,
     force: ForceOption = None,
 ) -> None:
     """Draw a choropleth of the profile offline: rates, hot spots or adjusted ratios."""
+    from stalking_profile.disclosure.audience import parse_audience
     from stalking_profile.reporting.maps import MEASURES, profile_map, render, store_geometry
     from stalking_profile.reporting.tables import ATTRIBUTION
     from stalking_profile.spatial.geography import default_lsoas
@@ -336,7 +354,8 @@ def map_command(
     force_cfg = _force(force)
     areas = default_lsoas(force_cfg)
     with open_store(db, create=False) as store:
-        request = ProfileRequest(period, to, offence, None, permutations, seed, exclude_suspect_home_online)
+        request = ProfileRequest(period, to, offence, None, permutations, seed, exclude_suspect_home_online,
+                                 audience=parse_audience(audience), suppress_below=suppress_below)
         profile = build_profile(store, request, force_cfg)
         geometry = store_geometry(store, areas, level)
     attribution = f"{ATTRIBUTION} {areas.attribution}"
@@ -349,6 +368,48 @@ def map_command(
         out_path.write_bytes(render(spec, "svg" if suffix == ".svg" else "png"))
     out.print(f"map of {offence} ({measure}, {level}, {profile.period.label}) written to {out_path}",
               highlight=False, markup=False)
+
+
+@worklist_app.command("cyber-flag")
+@user_errors
+def worklist_cyber_flag(
+    out_path: WorklistOut, db: DbOption = None, period: PeriodOption = None, to: ToOption = None,
+    as_of: AsOfOption = None, offence: OffenceOption = "stalking", fmt: FormatOption = "csv",
+    audience: AudienceOption = "internal", force: ForceOption = None,
+    lexicon: Annotated[Path | None, typer.Option(
+        "--lexicon", help="Technology lexicon TOML [env STALKING_PROFILE_LEXICON; default shipped]")] = None,
+) -> None:
+    """Crimes whose MO text shows technology but carry no cyber-enabled flag, with the matched terms."""
+    _worklist("cyber-flag", out_path, db, period, to, as_of, offence, fmt, audience, force, lexicon)
+
+
+@worklist_app.command("domestic-under-16")
+@user_errors
+def worklist_domestic_under_16(
+    out_path: WorklistOut, db: DbOption = None, period: PeriodOption = None, to: ToOption = None,
+    as_of: AsOfOption = None, offence: OffenceOption = "stalking", fmt: FormatOption = "csv",
+    audience: AudienceOption = "internal", force: ForceOption = None,
+) -> None:
+    """Domestic-flagged crimes where the victim or suspect is under 16 (domestic abuse is 16+)."""
+    _worklist("domestic-under-16", out_path, db, period, to, as_of, offence, fmt, audience, force, None)
+
+
+def _worklist(name: str, out_path: Path, db: str | None, period: str | None, to: str | None, as_of: int | None,
+              offence: str, fmt: str, audience: str, force: Path | None, lexicon: Path | None) -> None:
+    from stalking_profile.disclosure.audience import parse_audience
+    from stalking_profile.online.lexicon import load_lexicon
+    from stalking_profile.reporting.tables import write_worklist
+    from stalking_profile.worklists.build import WorklistRequest, build_worklist
+
+    if fmt not in ("csv", "xlsx", "json"):
+        raise InputFileError(f"unknown format '{fmt}'", "use --format csv, xlsx or json")
+    request = WorklistRequest(name, period, to, offence, as_of, parse_audience(audience))
+    words = load_lexicon(str(lexicon) if lexicon else None)
+    with open_store(db, create=False) as store:
+        worklist = build_worklist(store, request, _force(force), lexicon=words)
+    write_worklist(worklist, fmt, out_path)  # type: ignore[arg-type]
+    out.print(f"{worklist.title}: {worklist.table.num_rows:,} crimes ({worklist.period.start} to "
+              f"{worklist.period.end}) written to {out_path} (OFFICIAL-SENSITIVE)", highlight=False, markup=False)
 
 
 @app.command("info")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -65,6 +66,8 @@ def outcomes_by_district(crimes: ibis.Table, period: Period, force: Force, domes
             totals[d] += row[d]
     out.append({"outcome": TOTALS, **totals, "Force": sum(totals.values())})
     schema = pa.schema([("outcome", pa.string())] + [(d, pa.int64()) for d in (*districts, "Force")])
+    # each row's Home Office type, so that outcome groups can be tied to the rows (disclosure control)
+    schema = schema.with_metadata({"outcome_types": json.dumps([k[0] for k in order])})
     return pa.Table.from_pylist(out, schema=schema)
 
 

@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 import ibis
 import pyarrow as pa
 
+from stalking_profile.disclosure.audience import Audience, marking
+from stalking_profile.disclosure.protect import Protection
 from stalking_profile.errors import ConfigError
 from stalking_profile.force import Force, load_force
 from stalking_profile.metrics.config import ProfileConfig, load_config
+from stalking_profile.metrics.demographics import DemographicsConfig, load_demographics_config
 from stalking_profile.metrics.geography_tables import geography_tables
 from stalking_profile.metrics.handling import arrests, handling_by_relationship, risk_assessment
 from stalking_profile.metrics.outcomes import (
@@ -27,13 +30,15 @@ from stalking_profile.metrics.outcomes import (
     outcome_maturity,
     outcomes_by_district,
 )
+from stalking_profile.metrics.people_tables import PEOPLE_COLUMNS, people_tables
 from stalking_profile.metrics.periods import Period, month_end, parse_period, shift_months
 from stalking_profile.metrics.selection import crimes_in, within
 from stalking_profile.metrics.trends import rolling_12m
 from stalking_profile.metrics.volumes import volumes, volumes_by_relationship
+from stalking_profile.online.lexicon import Lexicon, load_lexicon
 from stalking_profile.store.connection import Store
 
-__all__ = ["Profile", "ProfileRequest", "build_profile", "store_span"]
+__all__ = ["Profile", "ProfileRequest", "build_profile", "resolve_window", "store_span"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,8 @@ class ProfileRequest:
     seed: int = 0
     exclude_suspect_home_online: bool = False  # leave cyber-enabled crimes located at the suspect's home off the map
     geography: bool = True  # placement, wards, hot spots; False gives the core tables only (faster)
+    audience: Audience = "internal"  # partner and public: small counts suppressed (stalking_profile.disclosure)
+    suppress_below: int = 5  # for partner and public audiences: counts from 1 to this minus one are hidden
 
 
 @dataclass
@@ -61,6 +68,13 @@ class Profile:
     as_of: int | None
     tables: dict[str, pa.Table] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    audience: Audience = "internal"
+    suppression: Protection | None = None  # what disclosure control hid, for partner and public audiences
+
+    @property
+    def marking(self) -> str:
+        """The protective marking for the profile's audience."""
+        return marking(self.audience)
 
 
 def store_span(store: Store, as_of: int | None = None) -> tuple[dt.date, dt.date] | None:
@@ -113,7 +127,7 @@ def _notes(profile: Profile, config: ProfileConfig, span: tuple[dt.date, dt.date
 
 #: The columns the core tables read.
 _COLUMNS = ("crime_ref", "recorded_date", "district", "domestic_flag", "relationship", "outcome", "outcome_type",
-            "arrest_made", "risk_assessment")
+            "arrest_made", "risk_assessment", *PEOPLE_COLUMNS)
 
 
 @contextmanager
@@ -132,30 +146,43 @@ def _materialised(store: Store, expr: ibis.Table) -> Iterator[ibis.Table]:
         store.con.drop_table(name, force=True)
 
 
+def resolve_window(
+    store: Store, period: str | None, to: str | None, as_of: int | None, force: Force
+) -> tuple[Period, int | None, tuple[dt.date, dt.date]]:
+    """The window asked for (``--period`` or ``--to``; default the last 12 complete months), the
+    batch the figures stand at (the latest when not given, so a figure can be re-derived), and the
+    store's span; checks that the window meets the data and the districts meet the force."""
+    _check_as_of(store, as_of)
+    span = store_span(store, as_of)
+    if span is None:
+        raise ConfigError("the store has no crimes", "ingest an extract first: stalking-profile ingest FILE")
+    window = parse_period(period, to, span[1])
+    if window.end < span[0] or window.start > span[1]:
+        raise ConfigError(f"the window {window.start} to {window.end} is outside the data ({span[0]} to {span[1]})",
+                          "choose --to or --period within the store's dates (see `stalking-profile info`)")
+    as_of = as_of if as_of is not None else store.last_batch_id()
+    _check_districts(store, force, as_of)
+    return window, as_of, span
+
+
 def build_profile(
     store: Store, request: ProfileRequest | None = None, force: Force | None = None,
-    config: ProfileConfig | None = None,
+    config: ProfileConfig | None = None, lexicon: Lexicon | None = None,
+    demographics_config: DemographicsConfig | None = None,
 ) -> Profile:
     """Build every core table for the requested window (default: the last 12 complete months)."""
     req = request or ProfileRequest()
     force = force or load_force()
     config = config or load_config()
+    lexicon = lexicon or load_lexicon()
+    demographics_config = demographics_config or load_demographics_config()
     codes = config.family(req.family)
     if req.permutations is not None and req.permutations < 99:
         raise ConfigError(f"{req.permutations} permutations are too few for hot-spot p-values",
                           "use --permutations 99 or more (9999, the default, for published figures)")
-    _check_as_of(store, req.as_of)
-    span = store_span(store, req.as_of)
-    if span is None:
-        raise ConfigError("the store has no crimes", "ingest an extract first: stalking-profile ingest FILE")
-    period = parse_period(req.period, req.to, span[1])
-    if period.end < span[0] or period.start > span[1]:
-        raise ConfigError(f"the window {period.start} to {period.end} is outside the data ({span[0]} to {span[1]})",
-                          "choose --to or --period within the store's dates (see `stalking-profile info`)")
-    as_of = req.as_of if req.as_of is not None else store.last_batch_id()  # a figure can be re-derived later
+    period, as_of, span = resolve_window(store, req.period, req.to, req.as_of, force)
     req = dataclasses.replace(req, as_of=as_of)
     profile = Profile(period, period.previous(), req.family, codes, as_of)
-    _check_districts(store, force, as_of)
     # the rolling series ends with the last month wholly inside the window
     last = period.end if period.end == month_end(period.end.year, period.end.month) else shift_months(period.end, -1)
     with _materialised(store, crimes_in(store, codes, None, as_of).select(*_COLUMNS)) as crimes:
@@ -172,6 +199,8 @@ def build_profile(
             "risk_assessment": risk_assessment(crimes, period, force),
             "handling_by_relationship": handling_by_relationship(crimes, period),
         }
+        people, people_notes = people_tables(crimes, period, force, lexicon, demographics_config)
+        profile.tables.update(people)
         in_window = _count(within(crimes, period)) + _count(within(crimes, profile.previous))
     empty_notes = []
     if in_window == 0:  # the contract: a table with no data has its header and no rows
@@ -179,7 +208,11 @@ def build_profile(
         empty_notes.append(f"No {req.family} crimes in the window or the one before it: the tables are empty.")
     geography, geography_notes = geography_tables(store, period, req, force, config) if req.geography else ({}, [])
     profile.tables.update(geography)
-    profile.notes = _notes(profile, config, span) + empty_notes + geography_notes
+    profile.notes = _notes(profile, config, span) + (people_notes if in_window else []) + empty_notes + geography_notes
+    if req.audience != "internal":
+        from stalking_profile.disclosure.apply import disclose
+
+        profile = disclose(profile, req.audience, force.district_codes, config, req.suppress_below)
     return profile
 
 

@@ -45,7 +45,7 @@ def _title(title: str, period: str, family: str, measure: str, attribution: str)
             "subtitleFontSize": 9}
 
 
-def value_map(features: list[dict[str, Any]], values: dict[str, float], *, title: str, period: str, family: str,
+def value_map(features: list[dict[str, Any]], values: dict[str, float | None], *, title: str, period: str, family: str,
               measure: str, attribution: str, palette: Palette = "report") -> dict[str, Any]:
     """A choropleth of a measure per area (rate, count or observed/expected).
 
@@ -126,6 +126,17 @@ def store_geometry(store: Any, areas: Any, level: str) -> tuple[list[str], list[
     return level_geometry(areas, None if lookup is None else lookup.to_pyarrow(), level)
 
 
+def _number(value: Any) -> float | None:
+    """A map value: suppressed figures of a partner or public profile (``<5``, ``[c]``) are drawn
+    grey like areas with no value."""
+    if value is None or isinstance(value, (int, float)):
+        return value
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
 def profile_map(profile: Any, geometry: tuple[list[str], list[str], list[Any]], level: str, measure: str,
                 family: str | None = None, palette: Palette = "report", attribution: str = "") -> dict[str, Any]:
     """The map of one measure of a built profile: ``value`` (the hot-spot table's rate or count),
@@ -141,13 +152,17 @@ def profile_map(profile: Any, geometry: tuple[list[str], list[str], list[Any]], 
     if measure == "adjusted":
         if level != "ward":
             raise ConfigError("the adjusted map is by ward only", "use --level ward with --measure adjusted")
-        rows = [r for r in profile.tables["hotspot_adjusted"].to_pylist() if r["offence_family"] == family]
-        values = {r["area_code"]: r["observed_expected"] for r in rows}
+        table = profile.tables["hotspot_adjusted"]
+        if "observed_expected" not in table.column_names:
+            raise ConfigError(f"the adjusted map is not available to a {profile.audience} audience",
+                              "its expected counts could give away small counts: use --measure gi or value")
+        rows = [r for r in table.to_pylist() if r["offence_family"] == family]
+        values = {r["area_code"]: _number(r["observed_expected"]) for r in rows}
         label = "observed / expected (adjusted for deprivation and age 20-29)"
     else:
         rows = [r for r in profile.tables["hotspots"].to_pylist()
                 if r["level"] == level and r["offence_family"] == family]
-        values = {r["area_code"]: r["value"] for r in rows}
+        values = {r["area_code"]: _number(r["value"]) for r in rows}
         label = rows[0]["measure"].replace("_", " ").replace("1000", "1,000") if rows else "crimes"
     if not rows:
         raise ConfigError(f"the profile has no {measure} values for {family} by {level}",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,8 +18,9 @@ import pyarrow as pa
 
 from stalking_profile.errors import ConfigError
 from stalking_profile.metrics.profile import Profile
+from stalking_profile.worklists.build import Worklist
 
-__all__ = ["Format", "neutralise", "write_profile"]
+__all__ = ["Format", "TableSet", "format_cell", "neutralise", "write_profile", "write_worklist"]
 
 Format = Literal["csv", "xlsx", "json"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -36,19 +38,32 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def _meta(profile: Profile) -> dict[str, Any]:
-    return {"period": {"start": str(profile.period.start), "end": str(profile.period.end),
+@dataclass(frozen=True)
+class TableSet:
+    """Tables written together, with a title, the notes that explain them and their metadata."""
+
+    title: str
+    tables: dict[str, pa.Table]
+    notes: list[str]
+    meta: dict[str, Any]
+
+
+def _profile_set(profile: Profile) -> TableSet:
+    meta = {"period": {"start": str(profile.period.start), "end": str(profile.period.end),
                        "label": profile.period.label},
             "previous": {"start": str(profile.previous.start), "end": str(profile.previous.end)},
             "offence_family": profile.family, "offence_codes": list(profile.codes), "as_of_batch": profile.as_of,
+            "audience": profile.audience, "marking": profile.marking,
             "notes": profile.notes, "attribution": ATTRIBUTION}
+    return TableSet(f"Stalking profile: {profile.period.label} ({profile.marking})", profile.tables,
+                    [*profile.notes, ATTRIBUTION], meta)
 
 
 def _is_pct(name: str) -> bool:
     return name.endswith("pct") or "ci_" in name
 
 
-def _cell(name: str, value: Any) -> str:
+def format_cell(name: str, value: Any) -> str:
     """A CSV cell: blank for none, percentages with the contract's decimals, text made safe."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -61,21 +76,25 @@ def _cell(name: str, value: Any) -> str:
     return str(value)
 
 
-def _write_csv(profile: Profile, out: Path) -> list[Path]:
+def _csv_file(table: pa.Table, path: Path) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(table.column_names)
+        for row in table.to_pylist():
+            writer.writerow([format_cell(k, v) for k, v in row.items()])
+
+
+def _write_csv(tables: TableSet, out: Path) -> list[Path]:
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{out} is a file", "give --out a folder for --format csv")
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, table in profile.tables.items():
+    for name, table in tables.tables.items():
         path = out / f"{name}.csv"
-        with path.open("w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(table.column_names)
-            for row in table.to_pylist():
-                writer.writerow([_cell(k, v) for k, v in row.items()])
+        _csv_file(table, path)
         written.append(path)
     notes = out / "notes.txt"
-    notes.write_text("\n".join([*profile.notes, ATTRIBUTION]) + "\n", encoding="utf-8")
+    notes.write_text("\n".join(tables.notes) + "\n", encoding="utf-8")
     return [*written, notes]
 
 
@@ -83,20 +102,20 @@ def _clean(value: Any) -> Any:
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def _write_json(profile: Profile, out: Path) -> list[Path]:
-    doc = {**_meta(profile), "tables": {
+def _write_json(tables: TableSet, out: Path) -> list[Path]:
+    doc = {**tables.meta, "tables": {
         name: {"columns": t.column_names, "rows": [{k: _clean(v) for k, v in row.items()} for row in t.to_pylist()]}
-        for name, t in profile.tables.items()}}
+        for name, t in tables.tables.items()}}
     out.write_text(json.dumps(doc, indent=1, default=str) + "\n", encoding="utf-8")
     return [out]
 
 
-def _write_xlsx(profile: Profile, out: Path) -> list[Path]:
+def _write_xlsx(tables: TableSet, out: Path) -> list[Path]:
     import xlsxwriter
 
     if out.is_dir():
         raise ConfigError(f"{out} is a folder", "give --out a file name ending .xlsx for --format xlsx")
-    sheets = [name[:31] for name in profile.tables]
+    sheets = [name[:31] for name in tables.tables]
     if len(set(sheets)) != len(sheets) or "about" in sheets:
         raise ConfigError("two tables would share a sheet name", "rename the tables (sheet names keep 31 characters)")
     book = xlsxwriter.Workbook(str(out), {"nan_inf_to_errors": True})
@@ -105,10 +124,10 @@ def _write_xlsx(profile: Profile, out: Path) -> list[Path]:
                "pct_small": book.add_format({"num_format": "0.00"}), "p": book.add_format({"num_format": "0.00E+00"}),
                "num": book.add_format({"num_format": "General"})}
     about = book.add_worksheet("about")
-    for r, line in enumerate([f"Stalking profile: {profile.period.label}", *profile.notes, ATTRIBUTION]):
+    for r, line in enumerate([tables.title, *tables.notes]):
         about.write_string(r, 0, line)
     about.set_column(0, 0, 120)
-    for name, table in profile.tables.items():
+    for name, table in tables.tables.items():
         sheet = book.add_worksheet(name[:31])
         sheet.freeze_panes(1, 0)
         for c, fld in enumerate(table.schema):
@@ -135,11 +154,33 @@ def _write_xlsx(profile: Profile, out: Path) -> list[Path]:
     return [out]
 
 
-def write_profile(profile: Profile, fmt: Format, out: Path) -> list[Path]:
-    """Write ``profile`` as ``fmt`` to ``out`` (a folder for CSV, a file otherwise); returns the paths."""
-    if fmt != "csv" and not out.parent.exists():
-        raise ConfigError(f"folder {out.parent} does not exist", "create it or give --out another path")
-    writers = {"csv": _write_csv, "xlsx": _write_xlsx, "json": _write_json}
+def _write(tables: TableSet, fmt: str, out: Path, csv_writer: Any) -> list[Path]:
+    writers = {"csv": csv_writer, "xlsx": _write_xlsx, "json": _write_json}
     if fmt not in writers:
         raise ConfigError(f"unknown format '{fmt}'", "use csv, xlsx or json")
-    return writers[fmt](profile, out)
+    if (fmt != "csv" or csv_writer is not _write_csv) and not out.parent.exists():
+        raise ConfigError(f"folder {out.parent} does not exist", "create it or give --out another path")
+    written: list[Path] = writers[fmt](tables, out)
+    return written
+
+
+def write_profile(profile: Profile, fmt: Format, out: Path) -> list[Path]:
+    """Write ``profile`` as ``fmt`` to ``out`` (a folder for CSV, a file otherwise); returns the paths."""
+    return _write(_profile_set(profile), fmt, out, _write_csv)
+
+
+def _worklist_csv(tables: TableSet, out: Path) -> list[Path]:
+    if out.is_dir():
+        raise ConfigError(f"{out} is a folder", "give --out a file name ending .csv")
+    (table,) = tables.tables.values()
+    _csv_file(table, out)
+    return [out]
+
+
+def write_worklist(worklist: Worklist, fmt: Format, out: Path) -> list[Path]:
+    """Write a worklist as one CSV file, one XLSX sheet (with an ``about`` sheet) or one JSON document."""
+    meta = {"worklist": worklist.name, "title": worklist.title, "offence_family": worklist.family,
+            "period": {"start": str(worklist.period.start), "end": str(worklist.period.end)},
+            "as_of_batch": worklist.as_of, "marking": "OFFICIAL-SENSITIVE", "notes": worklist.notes}
+    tables = TableSet(f"{worklist.title} (OFFICIAL-SENSITIVE)", {worklist.name: worklist.table}, worklist.notes, meta)
+    return _write(tables, fmt, out, _worklist_csv)

@@ -1,0 +1,1 @@
+"""The online audit: technology in MO text and the cyber-enabled flag."""

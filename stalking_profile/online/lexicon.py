@@ -1,0 +1,133 @@
+"""The technology lexicon: categories of terms and the context rules, from a TOML file.
+
+The default ships in ``data/technology.toml``; ``$STALKING_PROFILE_LEXICON`` or ``--lexicon``
+names another file. Every term is compiled on load, so a bad pattern is reported with its
+category before any text is read.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from stalking_profile.errors import ConfigError, config_text
+
+__all__ = ["LEXICON_ENV", "Category", "Lexicon", "load_lexicon", "parse_lexicon"]
+
+LEXICON_ENV = "STALKING_PROFILE_LEXICON"
+
+
+def _alternation(terms: list[str] | tuple[str, ...]) -> str:
+    # Longest first, so "voice mail" wins over "voice" where both could match at one place.
+    return "|".join(f"(?:{t})" for t in sorted(terms, key=len, reverse=True))
+
+
+def _bounded(terms: list[str] | tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern matching any term as whole words (no letter, digit or ``'`` either side)."""
+    return re.compile(rf"(?<![\w/])(?<!\w')(?:{_alternation(terms)})(?![\w/]|'\w)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Category:
+    """A named kind of technology and the pattern matching its terms."""
+
+    name: str
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Term categories and the context rules that decide whether a mention counts."""
+
+    source: str
+    categories: tuple[Category, ...]
+    negation: re.Pattern[str]
+    negation_exception: re.Pattern[str]
+    negation_window: int
+    negation_after: re.Pattern[str]
+    after_window: int
+    hypothetical: re.Pattern[str]
+    scope_breaker: re.Pattern[str]
+    other_actor: re.Pattern[str]
+    own_use: re.Pattern[str]
+    evidence_verb: re.Pattern[str]
+    not_technology: re.Pattern[str]
+    evidence: re.Pattern[str]
+    damage: re.Pattern[str]
+    damage_window: int
+
+
+def _strings(value: Any, what: str, source: str) -> list[str]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{source}: {what} must be a non-empty list of strings",
+                          "start from the shipped data/technology.toml")
+    return value
+
+
+def _compile(terms: list[str], what: str, source: str) -> re.Pattern[str]:
+    for term in terms:
+        try:
+            re.compile(term)
+        except re.error as exc:
+            raise ConfigError(f"{source}: {what} term '{term}' is not a valid pattern ({exc})",
+                              "fix the term; it is a Python regular expression matched on word boundaries") from exc
+    return _bounded(terms)
+
+
+def parse_lexicon(text: str, source: str) -> Lexicon:
+    """Parse a lexicon document.
+
+    Examples
+    --------
+    >>> lexicon = load_lexicon()
+    >>> [c.name for c in lexicon.categories][:3]
+    ['social media', 'messaging', 'calls and texts']
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source} is not valid TOML: {exc}", "fix the syntax error it names") from exc
+    raw = data.get("category")
+    if not isinstance(raw, list) or not raw:
+        raise ConfigError(f"{source} has no [[category]] entries", "start from the shipped data/technology.toml")
+    categories = []
+    for entry in raw:
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f"{source}: a [[category]] has no name", "give every category a name and terms")
+        categories.append(Category(name, _compile(_strings(entry.get("terms"), name, source), name, source)))
+    ctx = data.get("context")
+    if not isinstance(ctx, dict):
+        raise ConfigError(f"{source} has no [context] table", "start from the shipped data/technology.toml")
+
+    def words(key: str) -> re.Pattern[str]:
+        return _compile(_strings(ctx.get(key), f"[context] {key}", source), key, source)
+
+    def number(key: str) -> int:
+        value = ctx.get(key)
+        if not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{source}: [context] {key} must be a whole number of words, 1 or more",
+                              f"set e.g. {key} = 5")
+        return value
+
+    return Lexicon(source, tuple(categories), words("negation_cues"), words("negation_exceptions"),
+                   number("negation_window"),
+                   words("negation_after"), number("after_window"), words("hypothetical_cues"), words("scope_breakers"),
+                   words("other_actors"), words("own_use_verbs"), words("evidence_verbs"),
+                   words("not_technology"), words("evidence_terms"), words("damage_verbs"),
+                   number("damage_window"))
+
+
+def load_lexicon(path: str | None = None) -> Lexicon:
+    """The lexicon from ``path``, ``$STALKING_PROFILE_LEXICON`` or the shipped default."""
+    return _load(path or os.environ.get(LEXICON_ENV) or None)
+
+
+@lru_cache(maxsize=4)
+def _load(path: str | None) -> Lexicon:
+    return parse_lexicon(*config_text(path, "technology lexicon", f"--lexicon or ${LEXICON_ENV}",
+                                      "data/technology.toml"))
