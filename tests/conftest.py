@@ -26,6 +26,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(f"CI is set but {PG_ENV} is not: PostgreSQL parity tests cannot be skipped in CI")
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the technology detector's measured precision and recall (tests/test_detector.py)."""
+    from tests.test_detector import QUALITY
+
+    if QUALITY:
+        terminalreporter.section("technology detector on labelled MO texts")
+        for name, (size, precision, recall) in QUALITY.items():
+            terminalreporter.write_line(f"{name:8} n={size:4}  precision={precision:.3f}  recall={recall:.3f}")
+
+
 @pytest.fixture(scope="session")
 def geography_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One cache of the default geography for the session: it is derived data, not user state."""

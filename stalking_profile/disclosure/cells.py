@@ -146,6 +146,8 @@ class CellSystem:
                 dim = self.dimensions.get(name)
                 if dim is None or value not in dim.values or not dim.adds_up(k) or (without(k, name), name) in related:
                     continue
+                if dim.known_zero and k not in published:  # the children are the published ones: k is not among them
+                    continue
                 parent = without(k, name)
                 children = tuple(with_value(k, name, v) for v in dim.values
                                  if not (dim.known_zero and with_value(k, name, v) not in published))

@@ -1,1 +1,3 @@
 """The online audit: technology in MO text and the cyber-enabled flag."""
+
+__all__: list[str] = []

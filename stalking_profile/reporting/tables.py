@@ -8,6 +8,7 @@ in XLSX every text cell is written as a string, which Excel never runs.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import math
 from dataclasses import dataclass
@@ -122,7 +123,7 @@ def _write_xlsx(tables: TableSet, out: Path) -> list[Path]:
     header = book.add_format({"bold": True, "bg_color": "#DDE4EE", "border": 1, "text_wrap": True})
     formats = {"int": book.add_format({"num_format": "#,##0"}), "pct": book.add_format({"num_format": "0.0"}),
                "pct_small": book.add_format({"num_format": "0.00"}), "p": book.add_format({"num_format": "0.00E+00"}),
-               "num": book.add_format({"num_format": "General"})}
+               "num": book.add_format({"num_format": "General"}), "date": book.add_format({"num_format": "yyyy-mm-dd"})}
     about = book.add_worksheet("about")
     for r, line in enumerate([tables.title, *tables.notes]):
         about.write_string(r, 0, line)
@@ -144,6 +145,8 @@ def _write_xlsx(tables: TableSet, out: Path) -> list[Path]:
                     sheet.write_string(r, c, value)  # a string cell is never run as a formula
                 elif isinstance(value, bool):
                     sheet.write_string(r, c, "Y" if value else "N")
+                elif isinstance(value, dt.date):
+                    sheet.write_datetime(r, c, value, formats["date"])
                 else:
                     small = kind == "pct" and abs(value) < 10
                     sheet.write_number(r, c, value, formats["pct_small" if small else kind])
