@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from stalking_profile.force import load_force
-from stalking_profile.ingest.pipeline import IngestOptions
+from stalking_profile.ingest.pipeline import IngestOptions, ingest
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store, open_store
 
@@ -126,3 +126,14 @@ def write_csv(path: Path, rows: list[dict[str, str]], encoding: str = "utf-8", d
         w.writeheader()
         w.writerows(rows)
     return path
+
+
+@pytest.fixture(scope="module")
+def seed_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """A store holding the fixture built from the seed report's tables (tests/seed.py), one per module."""
+    from tests import seed
+
+    folder = tmp_path_factory.mktemp("seed")
+    store = open_store(str(folder / "seed.duckdb"))
+    ingest(seed.write_seed_extract(folder / "seed.csv"), store, IngestOptions(force=load_force(), today=TODAY))
+    return store

@@ -137,15 +137,6 @@ def test_the_threshold_is_configurable() -> None:
 
 
 @pytest.fixture(scope="module")
-def seed_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    folder = tmp_path_factory.mktemp("seed-disclosure")
-    store = open_store(str(folder / "seed.duckdb"))
-    ingest(seed.write_seed_extract(folder / "seed.csv"), store, IngestOptions(force=load_force(),
-                                                                               today=dt.date(2022, 2, 15)))
-    return store
-
-
-@pytest.fixture(scope="module")
 def internal(seed_store: Store) -> Profile:
     return build_profile(seed_store, ProfileRequest(to="2021-09", geography=False))
 
