@@ -15,7 +15,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from typer.testing import CliRunner
 
 from stalking_profile.cli import app
-from stalking_profile.disclosure.apply import HIDDEN, disclose
+from stalking_profile.disclosure.apply import HIDDEN, disclosable, disclose
 from stalking_profile.disclosure.cells import CellSystem, Dimension, Key, key
 from stalking_profile.disclosure.layouts import INTERNAL_TABLES, profile_system
 from stalking_profile.disclosure.protect import Protection, protect, recoverable
@@ -181,9 +181,7 @@ def _integer_range(system: CellSystem, result: Protection, target: Key) -> tuple
 
 
 def test_no_hidden_count_of_the_public_profile_can_be_recovered(internal: Profile, public: Profile) -> None:
-    kept = {n: t for n, t in internal.tables.items() if n not in INTERNAL_TABLES}
-    system = profile_system(Profile(internal.period, internal.previous, internal.family, internal.codes,
-                                    internal.as_of, kept), load_force().district_codes, load_config())
+    system = profile_system(disclosable(internal), load_force().district_codes, load_config())
     result = public.suppression
     assert result is not None and result.primary and result.secondary
     values = system.values()
@@ -201,7 +199,7 @@ def _counts_shown(profile: Profile, system: CellSystem) -> list[tuple[str, int, 
 
 
 def test_public_tables_show_no_count_from_1_to_4(internal: Profile, public: Profile) -> None:
-    system = profile_system(internal, load_force().district_codes, load_config())
+    system = profile_system(disclosable(internal), load_force().district_codes, load_config())
     shown = _counts_shown(public, system)
     assert shown
     for table, row, column, value in shown:
@@ -258,3 +256,42 @@ def test_profile_cli_public_and_a_bad_audience(tmp_path: Path, seed_store: Store
     with pytest.raises(ConfigError, match="hides nothing"):
         disclose(build_profile(seed_store, ProfileRequest(to="2021-09", geography=False)), "partner",
                  load_force().district_codes, load_config(), threshold=1)
+
+
+def _with_wards(internal: Profile) -> Profile:
+    """The seed profile with a ward table whose wards add up to the Force's domestic and
+    non-domestic crimes, one ward holding 3 domestic and 2 non-domestic crimes."""
+    import pyarrow as pa
+
+    from stalking_profile.metrics.wards import WARD_SCHEMA
+
+    volumes = {(r["district"], r["domestic"]): r["current"] for r in internal.tables["volumes"].to_pylist()}
+    domestic, other = volumes[("Force", "Domestic")], volumes[("Force", "Non-Domestic")]
+    split = [(3, 2)] + [((domestic - 3) // 7 + (i < (domestic - 3) % 7), (other - 2) // 7 + (i < (other - 2) % 7))
+                        for i in range(7)]
+    rows = [{"level": "ward", "area_code": f"W{i}", "area_name": f"Ward {i}", "district": "CD",
+             "offence_family": internal.family, "crimes": d + n, "domestic": d, "non_domestic": n,
+             "population": None, "rate_per_1000": None, "population_20_29": None, "rate_20_29_per_1000": None}
+            for i, (d, n) in enumerate(split)]
+    placement = pa.table({"offence_family": [internal.family], "placed_by": ["lsoa_code"],
+                          "crimes": [domestic + other]})
+    tables = {**internal.tables, "placement": placement, "wards": pa.Table.from_pylist(rows, schema=WARD_SCHEMA)}
+    return Profile(internal.period, internal.previous, internal.family, internal.codes, internal.as_of, tables)
+
+
+def test_ward_domestic_counts_are_protected_against_the_force_totals(internal: Profile) -> None:
+    profile = _with_wards(internal)
+    public = disclose(profile, "public", load_force().district_codes, load_config())
+    wards = public.tables["wards"].to_pylist()
+    assert (wards[0]["domestic"], wards[0]["non_domestic"]) == ("<5", "<5")
+    assert any(HIDDEN in (w["domestic"], w["non_domestic"]) for w in wards[1:])  # 5669 - 7 wards = 3 otherwise
+    system = profile_system(disclosable(profile), load_force().district_codes, load_config())
+    assert public.suppression is not None
+    for target in sorted(k for k in public.suppression.suppressed if dict(k).get("level") == "ward"):
+        low, high = _integer_range(system, public.suppression, target)
+        assert high - low >= 1, (target, low, high)
+
+
+def test_public_profile_leaves_out_persons_and_lsoa_rows(public: Profile) -> None:
+    for name in ("demographics_victims", "demographics_suspects"):
+        assert set(public.tables[name].column("basis").to_pylist()) == {"crimes"}

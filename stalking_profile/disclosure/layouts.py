@@ -34,7 +34,7 @@ __all__ = ["DROPPED", "INTERNAL_TABLES", "LAYOUTS", "profile_system"]
 
 #: Columns removed from partner and public outputs: area statistics from which counts can be rebuilt.
 DROPPED: dict[str, tuple[str, ...]] = {
-    "hotspots": ("gi_z", "gi_p", "lisa_i"),
+    "hotspots": ("gi_z", "gi_p", "lisa_i", "permutations", "seed"),
     "hotspot_adjusted": ("gi_z", "expected", "observed_expected"),
 }
 #: Tables left out of partner and public outputs.
@@ -227,25 +227,31 @@ def _placement(s: CellSystem, name: str, t: pa.Table, ctx: _Context) -> None:
         s.add(name, i, "crimes", _crimes(family=ctx.family(r["offence_family"]), placed_by=r["placed_by"]), r["crimes"])
 
 
-def _area(family: str | None, level: str, area: str) -> Key:
-    return _crimes(family=family, level=level, area=area)
+def _area(family: str | None, level: str, area: str, domestic: str | None = None) -> Key:
+    return _crimes(family=family, level=level, area=area, domestic=domestic)
 
 
-def _areas(s: CellSystem, ctx: _Context, found: dict[tuple[str | None, str], dict[str, tuple[str, int]]]) -> None:
-    """Tie area counts to their district's total: a district's crimes are the sum of its areas and
-    of those not placed at that level. How many are not placed is taken as known to a reader
-    (the placement table and the Force total come close to saying it), which can only make the
-    checks stricter."""
+#: Area counts found in a table, by (family, level): area code -> (crimes, domestic, non-domestic).
+_Found = dict[tuple[str | None, str], dict[str, tuple[int, int | None, int | None]]]
+
+
+def _areas(s: CellSystem, ctx: _Context, found: _Found) -> None:
+    """Tie area counts to the force's totals: the family's crimes (and its domestic and
+    non-domestic crimes, where the table splits them) are the sum of the areas and of those not
+    placed at that level. Areas are tied to the Force, not to districts: a crime's recorded
+    district need not be the district its location lies in. How many crimes are not placed is
+    taken as known to a reader (the placement table comes close to saying it), which can only
+    make the checks stricter."""
     for (family, level), areas in found.items():
-        placed = 0
-        for district in ctx.districts:
-            members = [_area(family, level, a) for a, (d, _) in areas.items() if d == district]
-            s.relate(_crimes(family=family, district=district),
-                     [*members, _crimes(family=family, district=district, level=level, located=_N)])
-            placed += sum(n for d, n in areas.values() if d == district)
+        for position, domestic in ((0, None), (1, "Domestic"), (2, "Non-Domestic")):
+            if any(counts[position] is None for counts in areas.values()):
+                continue
+            members = [_crimes(family=family, level=level, area=a, domestic=domestic) for a in areas]
+            s.relate(_crimes(family=family, domestic=domestic),
+                     [*members, _crimes(family=family, level=level, located=_N, domestic=domestic)])
         total = _family_total(ctx, family)
         if total is not None:
-            s.know(_crimes(family=family, level=level, located=_N), total - placed)
+            s.know(_crimes(family=family, level=level, located=_N), total - sum(c[0] for c in areas.values()))
 
 
 def _family_total(ctx: _Context, family: str | None) -> int | None:
@@ -257,7 +263,7 @@ def _family_total(ctx: _Context, family: str | None) -> int | None:
 
 
 def _wards(s: CellSystem, name: str, t: pa.Table, ctx: _Context) -> None:
-    found: dict[tuple[str | None, str], dict[str, tuple[str, int]]] = {}
+    found: _Found = {}
     for i, r in enumerate(t.to_pylist()):
         family = ctx.family(r["offence_family"])
         total = _area(family, r["level"], r["area_code"])
@@ -268,20 +274,24 @@ def _wards(s: CellSystem, name: str, t: pa.Table, ctx: _Context) -> None:
                                                domestic="Non-Domestic"), r["non_domestic"])
         for column in ("rate_per_1000", "rate_20_29_per_1000"):
             s.figure(name, i, column, total)
-        found.setdefault((family, r["level"]), {})[r["area_code"]] = (r["district"], int(r["crimes"]))
+        found.setdefault((family, r["level"]), {})[r["area_code"]] = (r["crimes"], r["domestic"], r["non_domestic"])
     _areas(s, ctx, found)
 
 
 def _hotspots(s: CellSystem, name: str, t: pa.Table, ctx: _Context) -> None:
-    found: dict[tuple[str | None, str], dict[str, tuple[str, int]]] = {}
+    """Counts (or rates from them) by area; an area's classes and p-values are figures of its
+    count too: a hot-spot class beside a hidden count would narrow it."""
+    found: _Found = {}
     for i, r in enumerate(t.to_pylist()):
         family = ctx.family(r["offence_family"])
         count = _area(family, r["level"], r["area_code"])
         if r["measure"] == "count":
             s.add(name, i, "value", count, round(r["value"]))
-            found.setdefault((family, r["level"]), {})[r["area_code"]] = (r["district"], round(r["value"]))
+            found.setdefault((family, r["level"]), {})[r["area_code"]] = (round(r["value"]), None, None)
         else:
             s.figure(name, i, "value", count)
+        for column in ("gi_p_fdr", "gi_class", "lisa_p_fdr", "lisa_class"):
+            s.figure(name, i, column, count)
     _areas(s, ctx, found)
 
 
@@ -289,6 +299,8 @@ def _adjusted(s: CellSystem, name: str, t: pa.Table, ctx: _Context) -> None:
     for i, r in enumerate(t.to_pylist()):
         count = _area(ctx.family(r["offence_family"]), r["level"], r["area_code"])
         s.add(name, i, "observed", count, None if r["observed"] is None else round(r["observed"]))
+        for column in ("gi_p_fdr", "gi_class", "raw_gi_class"):
+            s.figure(name, i, column, count)
 
 
 def _not_counts(s: CellSystem, name: str, t: pa.Table, ctx: _Context) -> None:

@@ -278,7 +278,7 @@ def _complement(s: _System, target: Key, hidden: set[Key], threshold: int, relat
         candidates = {k for k, _ in s.terms(relation) if k in s.published and k not in hidden}
         return _best(s, candidates, hidden, threshold) if candidates else None
     frontier, seen_rows, seen = [target], set(), {target}
-    headline: set[Key] = set()  # kept back: hidden only when nothing else is within reach
+    kept_back: set[Key] = set()  # headline figures and zeros: hidden only when nothing else is within reach
     while frontier:
         candidates = set()
         nxt = []
@@ -289,14 +289,15 @@ def _complement(s: _System, target: Key, hidden: set[Key], threshold: int, relat
                 seen_rows.add(r)
                 for other, _ in s.terms(r):
                     if other in s.published and other not in hidden:
-                        (headline if other in s.headline else candidates).add(other)
+                        last_resort = other in s.headline or s.values[other] == 0
+                        (kept_back if last_resort else candidates).add(other)
                     elif other not in seen:
                         seen.add(other)
                         nxt.append(other)
         if candidates:
             return _best(s, candidates, hidden, threshold)
         frontier = nxt
-    return _best(s, headline, hidden, threshold) if headline else None
+    return _best(s, kept_back, hidden, threshold) if kept_back else None
 
 
 def _explained(s: _System, r: int, reason: dict[Key, int], hidden: set[Key]) -> set[Key]:
@@ -337,7 +338,7 @@ def _propagate(s: _System, primary: set[Key], secondary: set[Key], threshold: in
                 if not candidates:
                     continue  # left for the exact check to report
                 extra = _best(s, candidates, hidden, threshold)
-                if extra in s.headline:  # look further afield before hiding a headline figure
+                if extra in s.headline or s.values[extra] == 0:  # look further afield first
                     extra = _complement(s, k, hidden, threshold) or extra
                 secondary.add(extra)
                 hidden.add(extra)
