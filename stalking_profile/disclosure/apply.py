@@ -131,7 +131,8 @@ def disclose(profile: Profile, audience: Audience, districts: tuple[str, ...], c
     protection = protect(system, threshold)
     marks = _marks(system, protection)
     tables = {name: _hide(name, t, marks) for name, t in kept.items()}
-    notes = [n for n in profile.notes if not _quotes_figures(n) and not any(t in n for t in INTERNAL_TABLES)]
+    notes = [n for n in profile.notes
+             if not _quotes_figures(n) and not any(t in n for t in (*INTERNAL_TABLES, "'persons'"))]
     left_out = len(profile.notes) - len(notes)
     notes.append(rule(threshold))
     if left_out:
