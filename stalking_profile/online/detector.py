@@ -123,12 +123,12 @@ def _subject(clause: str, before: int, lexicon: Lexicon, possessive: bool = Fals
 def _others_use(clause: str, hit: _Hit, lexicon: Lexicon) -> bool:
     """The term is the act, or the object, of someone other than the suspect ("OIC emailed the
     victim", "Victim recorded him on her phone", "her doorbell camera captured him")."""
-    for verb in lexicon.own_use.finditer(clause, 0, hit.end):
-        if verb.start() > hit.start or _words_between(clause, verb.end(), hit.start) > 8:
-            continue
-        if _PASSIVE.search(clause, 0, verb.start()):  # "victim was contacted": done to her, not by her
-            continue
-        if _subject(clause, verb.start(), lexicon) == "other":
+    verbs = [v for v in lexicon.own_use.finditer(clause, 0, hit.end)
+             if v.start() <= hit.start and _words_between(clause, v.end(), hit.start) <= 8]
+    if verbs:  # the nearest verb before the term governs it ("After IP blocked him, SUSP messaged her")
+        verb = verbs[-1]
+        passive = _PASSIVE.search(clause, 0, verb.start())  # "victim was contacted": done to her, not by her
+        if not passive and _subject(clause, verb.start(), lexicon) == "other":
             return True
     for verb in lexicon.evidence_verb.finditer(clause, hit.end):
         if _words_between(clause, hit.end, verb.start()) <= 4 and \
