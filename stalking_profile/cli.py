@@ -61,7 +61,8 @@ ExcludeOnlineOption = Annotated[bool, typer.Option(
 WorklistOut = Annotated[Path, typer.Option("--out", help="File to write (.csv, .xlsx or .json)")]
 AsOfOption = Annotated[int | None, typer.Option("--as-of", help="The store as it stood after this batch")]
 OffenceOption = Annotated[str, typer.Option("--offence", help="Offence family: stalking, harassment, ...")]
-FormatOption = Annotated[str, typer.Option("--format", help="csv, xlsx or json")]
+FormatOption = Annotated[str, typer.Option(
+    "--format", help="csv (a folder for profile, a file for worklists), xlsx or json")]
 
 DbOption = Annotated[
     str | None,
@@ -279,10 +280,9 @@ def profile_command(
     db: DbOption = None,
     period: PeriodOption = None,
     to: ToOption = None,
-    as_of: Annotated[int | None, typer.Option("--as-of", help="The store as it stood after this batch")] = None,
-    offence: Annotated[str, typer.Option(help="Offence family: stalking, harassment, ... (see profile.toml)")] = (
-        "stalking"),
-    fmt: Annotated[str, typer.Option("--format", help="csv (a folder of files), xlsx or json")] = "csv",
+    as_of: AsOfOption = None,
+    offence: OffenceOption = "stalking",
+    fmt: FormatOption = "csv",
     permutations: PermutationsOption = 9999,
     seed: SeedOption = 0,
     exclude_suspect_home_online: ExcludeOnlineOption = False,
@@ -298,8 +298,7 @@ def profile_command(
     from stalking_profile.metrics.config import load_config
     from stalking_profile.reporting.tables import write_profile
 
-    if fmt not in ("csv", "xlsx", "json"):
-        raise InputFileError(f"unknown format '{fmt}'", "use --format csv, xlsx or json")
+    _check_format(fmt)
     settings = load_config(str(config) if config else None)
     with open_store(db, create=False) as store:
         request = ProfileRequest(period, to, offence, as_of, permutations, seed, exclude_suspect_home_online,
@@ -394,6 +393,12 @@ def worklist_domestic_under_16(
     _worklist("domestic-under-16", out_path, db, period, to, as_of, offence, fmt, audience, force, None)
 
 
+def _check_format(fmt: str) -> None:
+    """Refuse an unknown --format before any work is done."""
+    if fmt not in ("csv", "xlsx", "json"):
+        raise InputFileError(f"unknown format '{fmt}'", "use --format csv, xlsx or json")
+
+
 def _worklist(name: str, out_path: Path, db: str | None, period: str | None, to: str | None, as_of: int | None,
               offence: str, fmt: str, audience: str, force: Path | None, lexicon: Path | None) -> None:
     from stalking_profile.disclosure.audience import parse_audience
@@ -401,8 +406,7 @@ def _worklist(name: str, out_path: Path, db: str | None, period: str | None, to:
     from stalking_profile.reporting.tables import write_worklist
     from stalking_profile.worklists.build import WorklistRequest, build_worklist
 
-    if fmt not in ("csv", "xlsx", "json"):
-        raise InputFileError(f"unknown format '{fmt}'", "use --format csv, xlsx or json")
+    _check_format(fmt)
     request = WorklistRequest(name, period, to, offence, as_of, parse_audience(audience))
     words = load_lexicon(str(lexicon) if lexicon else None)
     with open_store(db, create=False) as store:

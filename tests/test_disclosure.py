@@ -295,3 +295,10 @@ def test_ward_domestic_counts_are_protected_against_the_force_totals(internal: P
 def test_public_profile_leaves_out_persons_and_lsoa_rows(public: Profile) -> None:
     for name in ("demographics_victims", "demographics_suspects"):
         assert set(public.tables[name].column("basis").to_pylist()) == {"crimes"}
+
+
+def test_lsoa_maps_are_refused_for_a_public_audience(public: Profile) -> None:
+    from stalking_profile.reporting.maps import profile_map
+
+    with pytest.raises(ConfigError, match="LSOA maps are not drawn for a public audience"):
+        profile_map(public, ([], [], []), "lsoa", "value")

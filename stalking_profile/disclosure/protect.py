@@ -232,16 +232,11 @@ def recoverable(system: CellSystem, primary: Iterable[Key], secondary: Iterable[
     >>> recoverable(s, {a}, {b}, 5)  # 9 = A + B with A in 1..4 and B 5 or more: A could be 1 to 4
     []
     """
-    s = _System(system)
-    return _recoverable(s, set(primary), set(secondary), threshold, {}, with_bounds=True)
+    groups = _exposed(_System(system), set(primary), set(secondary), threshold, {}, with_bounds=True)
+    return sorted(k for group in groups for k in group)
 
 
 _Cache = dict[tuple[frozenset[Key], frozenset[Key], bool], list[Key]]
-
-
-def _recoverable(s: _System, primary: set[Key], secondary: set[Key], threshold: int, cache: _Cache,
-                 with_bounds: bool) -> list[Key]:
-    return sorted(k for found in _exposed(s, primary, secondary, threshold, cache, with_bounds) for k in found)
 
 
 def _exposed(s: _System, primary: set[Key], secondary: set[Key], threshold: int, cache: _Cache,
@@ -270,14 +265,11 @@ def _best(s: _System, candidates: set[Key], hidden: set[Key], threshold: int) ->
     return min(candidates, key=cost)
 
 
-def _complement(s: _System, target: Key, hidden: set[Key], threshold: int, relation: int | None = None) -> Key | None:
-    """The published count to hide next to protect ``target``: in ``relation`` (the sum that gives
-    it away) when one is named; else in the sums containing it, then in sums reaching it through
-    other hidden or latent counts."""
-    if relation is not None:
-        candidates = {k for k, _ in s.terms(relation) if k in s.published and k not in hidden}
-        return _best(s, candidates, hidden, threshold) if candidates else None
+def _complement(s: _System, target: Key, hidden: set[Key], threshold: int) -> Key | None:
+    """The published count to hide next to protect ``target``: in the sums containing it, then in
+    sums reaching it through other hidden or latent counts."""
     frontier, seen_rows, seen = [target], set(), {target}
+    candidates: set[Key]
     kept_back: set[Key] = set()  # headline figures and zeros: hidden only when nothing else is within reach
     while frontier:
         candidates = set()

@@ -8,6 +8,8 @@ crimes with a party under 16), so nothing is dropped silently.
 
 from __future__ import annotations
 
+from typing import Any
+
 import ibis
 import pyarrow as pa
 
@@ -31,7 +33,7 @@ PEOPLE_COLUMNS = ("cyber_flag", "mo_text", "victim_id", "victim_age", "victim_se
                   "suspect_age", "suspect_sex", "suspect_ethnicity")
 
 
-def _quality_notes(quality: pa.Table, unknown: pa.Table) -> list[str]:
+def _quality_notes(quality: pa.Table, unknown: list[dict[str, Any]]) -> list[str]:
     notes = []
     for row in quality.to_pylist():
         n = int(row["crimes"])
@@ -39,7 +41,7 @@ def _quality_notes(quality: pa.Table, unknown: pa.Table) -> list[str]:
             continue
         crimes = f"{n:,} crime{'s' if n != 1 else ''}"
         if row["issue"] == "unknown ethnicity code":
-            codes = sorted({r["code"] for r in unknown.to_pylist() if r["role"] == row["role"]})
+            codes = sorted({r["code"] for r in unknown if r["role"] == row["role"]})
             shown = ", ".join(codes[:8]) + (" ..." if len(codes) > 8 else "")
             notes.append(f"Data quality: {crimes} record a {row['role']} ethnicity code the mapping does not know "
                          f"({shown}); counted as Not stated/unknown. Add them to demographics.toml.")
@@ -80,5 +82,9 @@ def people_tables(
     notes.append("Demographics: 'crimes' counts each crime once with that crime's victim or suspect; 'persons' "
                  "counts each pseudonymous id once with their latest crime's details (crimes without an id are "
                  "left out of that basis), so persons do not add up across Domestic and Non-Domestic.")
-    notes += _quality_notes(tables["demographics_quality"], unknown_ethnicity_codes(current, period, config))
+    quality = tables["demographics_quality"]
+    unknown_codes = any(r["crimes"] for r in quality.to_pylist() if r["issue"] == "unknown ethnicity code")
+    # which codes are unknown is one more query, asked only when there are some
+    codes = unknown_ethnicity_codes(current, period, config).to_pylist() if unknown_codes else []
+    notes += _quality_notes(quality, codes)
     return tables, notes

@@ -147,6 +147,9 @@ def profile_map(profile: Any, geometry: tuple[list[str], list[str], list[Any]], 
     from stalking_profile.errors import ConfigError
 
     family = family or profile.family
+    if level == "lsoa" and profile.audience != "internal":
+        raise ConfigError(f"LSOA maps are not drawn for a {profile.audience} audience: most LSOA counts are under 5",
+                          "use --level ward, or --audience internal")
     codes, names, polygons = geometry
     features = area_features(codes, names, polygons)
     if measure == "adjusted":
