@@ -68,6 +68,27 @@ def pg_url() -> str | None:
     return os.environ.get(PG_ENV)
 
 
+def fresh_pg_url() -> str:
+    """The PostgreSQL test database, emptied; skips the test when none is given (never in CI)."""
+    url = pg_url()
+    if not url:
+        pytest.skip(f"PostgreSQL parity: set {PG_ENV} to a test database URL (.ci/run does)")
+    _reset_postgres(url)
+    return url
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    """Run the command line in-process: exit code, stdout, stderr; unexpected exceptions propagate."""
+    from typer.testing import CliRunner
+
+    from stalking_profile.cli import app
+
+    result = CliRunner().invoke(app, list(args))
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
 @pytest.fixture(params=["duckdb", "postgres"])
 def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """A fresh store on each engine; PostgreSQL is skipped only outside CI when no server is given."""

@@ -7,19 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from stalking_profile.cli import app
-from tests.conftest import rows_of, write_csv
+from tests.conftest import rows_of, run_cli, write_csv
 
-runner = CliRunner()
-
-
-def _run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
+_run = run_cli
 
 
 def test_ingest_then_info(tmp_path: Path) -> None:

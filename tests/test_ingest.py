@@ -135,14 +135,14 @@ def test_failed_load_leaves_the_store_as_it_was(
 ) -> None:
     ingest(write_csv(tmp_path / "a.csv", rows_of({}, {})), store, options)
     before = store.table(tables.CRIMES).count().to_pyarrow().as_py()
-    original = loader._move
+    original = loader.move_staged
 
     def failing_move(tx: object, stage: str, target: str, *args: object, **kw: object) -> None:
         original(tx, stage, target, *args, **kw)  # type: ignore[arg-type]
         if target == tables.ROW_ISSUES:
             raise RuntimeError("disk full")
 
-    monkeypatch.setattr(loader, "_move", failing_move)
+    monkeypatch.setattr(loader, "move_staged", failing_move)
     with pytest.raises(RuntimeError):
         ingest(write_csv(tmp_path / "b.csv", rows_of({}, {}, {}, {"district": "XX"})), store, options)
     assert store.table(tables.CRIMES).count().to_pyarrow().as_py() == before
@@ -161,12 +161,12 @@ def test_killed_import_leaves_the_store_as_it_was(tmp_path: Path, options: Inges
         from stalking_profile.store import loader, tables
         from stalking_profile.store.connection import open_store
         from stalking_profile.ingest.pipeline import ingest
-        original = loader._move
+        original = loader.move_staged
         def killing_move(tx, stage, target, *a, **k):
             original(tx, stage, target, *a, **k)
             if target == tables.CRIMES:
                 os.kill(os.getpid(), signal.SIGKILL)
-        loader._move = killing_move
+        loader.move_staged = killing_move
         ingest(Path({str(big)!r}), open_store({str(db)!r}))
     """)
     proc = subprocess.run([sys.executable, "-c", script], env=os.environ.copy(), capture_output=True)

@@ -24,7 +24,7 @@ from stalking_profile.metrics.stats import change_test, wilson
 from stalking_profile.reporting.tables import write_profile
 from stalking_profile.store.connection import Store, open_store
 from tests import seed
-from tests.conftest import pg_url, rows_of, write_csv
+from tests.conftest import fresh_pg_url, rows_of, write_csv
 
 SEED_WINDOW = ProfileRequest(to="2021-09")
 
@@ -240,12 +240,7 @@ def test_formulas_from_an_extract_never_execute(seed_profile: Profile, tmp_path:
 
 
 def test_duckdb_and_postgres_give_identical_tables(tmp_path: Path) -> None:
-    url = pg_url()
-    if not url:
-        pytest.skip("PostgreSQL parity: set STALKING_PROFILE_TEST_PG to a test database URL (.ci/run does)")
-    from tests.conftest import _reset_postgres
-
-    _reset_postgres(url)
+    url = fresh_pg_url()
     extract = seed.write_seed_extract(tmp_path / "seed.csv")
     profiles = []
     for target in (str(tmp_path / "p.duckdb"), url):

@@ -5,15 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pytest
-
 from stalking_profile.force import load_force
 from stalking_profile.ingest.pipeline import IngestOptions, ingest
 from stalking_profile.metrics.profile import ProfileRequest, build_profile
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store, open_store
 from stalking_profile.store.info import store_info
-from tests.conftest import pg_url, rows_of, write_csv
+from tests.conftest import fresh_pg_url, rows_of, write_csv
 
 FIRST = rows_of(
     {"victim_name": "Ada Example", "victim_dob": "1990-01-02", "mo_text": 'texts, "calls",\nand a new line'},
@@ -64,12 +62,7 @@ def test_store_round_trip(any_store: Store, tmp_path: Path) -> None:
 
 
 def test_duckdb_and_postgres_give_identical_stores(tmp_path: Path) -> None:
-    url = pg_url()
-    if not url:
-        pytest.skip("PostgreSQL parity: set STALKING_PROFILE_TEST_PG to a test database URL (.ci/run does)")
-    from tests.conftest import _reset_postgres
-
-    _reset_postgres(url)
+    url = fresh_pg_url()
     snaps = []
     for target in (str(tmp_path / "p.duckdb"), url):
         with open_store(target) as store:

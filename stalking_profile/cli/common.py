@@ -21,7 +21,7 @@ from stalking_profile.force import Force, load_force
 __all__ = [
     "AsOfOption", "AudienceOption", "DbOption", "ExcludeOnlineOption", "ForceOption", "FormatOption",
     "OffenceOption", "PeriodOption", "PermutationsOption", "SeedOption", "SuppressOption", "ToOption",
-    "WorklistOut", "app", "check_format", "err", "force_config", "geography_app", "mapping_app", "out",
+    "WorklistOut", "app", "check_format", "err", "force_config", "forms_app", "geography_app", "mapping_app", "out",
     "user_errors", "worklist_app",
 ]  # fmt: skip
 
@@ -38,6 +38,8 @@ worklist_app = typer.Typer(help="Record-level lists of crimes to check (internal
 app.add_typer(worklist_app, name="worklist")
 geography_app = typer.Typer(help="The force's geography: wards, population, deprivation.", no_args_is_help=True)
 app.add_typer(geography_app, name="geography")
+forms_app = typer.Typer(help="Completed risk forms (DASH, S-DASH, DARA): import and checklists.", no_args_is_help=True)
+app.add_typer(forms_app, name="forms")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

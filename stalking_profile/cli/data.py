@@ -32,7 +32,7 @@ from stalking_profile.metrics.profile import ProfileRequest, build_profile
 from stalking_profile.store.connection import open_store
 from stalking_profile.store.info import store_info
 
-__all__ = ['demo_command', 'info_command', 'ingest_command', 'mapping_list', 'mapping_show', 'synth_command']
+__all__ = ["demo_command", "info_command", "ingest_command", "mapping_list", "mapping_show", "synth_command"]
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from stalking_profile.cli.common import (
 from stalking_profile.errors import InputFileError
 from stalking_profile.store.connection import open_store
 
-__all__ = ['geography_import']
+__all__ = ["geography_import"]
 
 
 @geography_app.command("import")

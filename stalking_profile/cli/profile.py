@@ -30,7 +30,7 @@ from stalking_profile.errors import InputFileError
 from stalking_profile.metrics.profile import ProfileRequest, build_profile
 from stalking_profile.store.connection import open_store
 
-__all__ = ['map_command', 'profile_command']
+__all__ = ["map_command", "profile_command"]
 
 
 @app.command("profile")

@@ -9,7 +9,9 @@ domestic=Domestic``. The profile's own offence family is left out of keys; other
 
 Partner and public outputs leave out the tables in :data:`INTERNAL_TABLES`: outcome groups by
 month and by relationship split the outcomes so finely that most cells are small, and protecting
-them would hide much of the headline outcome tables; the data-quality table is for the force.
+them would hide much of the headline outcome tables; the data-quality table is for the force;
+the cumulative-risk and allocation tables describe the handling of identifiable patterns of
+offending and are for the force's own review.
 Columns listed in :data:`DROPPED` are statistics from which small counts could be rebuilt (Gi*
 z-scores are linear in the counts) and are removed.
 """
@@ -38,7 +40,8 @@ DROPPED: dict[str, tuple[str, ...]] = {
     "hotspot_adjusted": ("gi_z", "expected", "observed_expected"),
 }
 #: Tables left out of partner and public outputs.
-INTERNAL_TABLES: tuple[str, ...] = ("outcome_maturity", "outcome_groups_by_relationship", "demographics_quality")
+INTERNAL_TABLES: tuple[str, ...] = ("outcome_maturity", "outcome_groups_by_relationship", "demographics_quality",
+                                   "cumulative_risk", "allocation")
 
 _Y, _N = "Y", "N"
 _DOMESTIC = {"All": None, "Domestic": "Domestic", "Non-Domestic": "Non-Domestic"}

@@ -12,7 +12,7 @@ from stalking_profile.metrics.periods import Period
 from stalking_profile.metrics.selection import by_district, by_relationship, within
 from stalking_profile.metrics.stats import pct, wilson
 
-__all__ = ["ASSESSED_FORMS", "arrests", "handling_by_relationship", "risk_assessment"]
+__all__ = ["ASSESSED_FORMS", "arrests", "assessed", "handling_by_relationship", "risk_assessment"]
 
 #: A crime counts as assessed when one of these forms is recorded.
 ASSESSED_FORMS = ("DASH", "DARA", "S-DASH")
@@ -47,19 +47,26 @@ def arrests(crimes: ibis.Table, period: Period, force: Force) -> pa.Table:
     return _rate_table(grouped, force, "arrested")
 
 
+def assessed(t: ibis.Table) -> ibis.BooleanValue:
+    """A DASH, DARA or S-DASH form is recorded: in the extract's ``risk_assessment`` column or,
+    where the crimes carry ``forms_stored``, as a form imported with ``forms import``."""
+    in_extract = t.risk_assessment.isin(list(ASSESSED_FORMS)).fill_null(False)
+    return in_extract | (t.forms_stored > 0).fill_null(False) if "forms_stored" in t.columns else in_extract
+
+
 def risk_assessment(crimes: ibis.Table, period: Period, force: Force) -> pa.Table:
     """Crimes with a DASH, DARA or S-DASH form recorded, as a rate of crimes."""
     t = within(crimes, period)
     grouped = t.group_by(["district", "domestic_flag"]).aggregate(
-        crimes=t.count(), assessed=t.risk_assessment.isin(list(ASSESSED_FORMS)).ifelse(1, 0).sum(),
-        recorded=t.risk_assessment.notnull().ifelse(1, 0).sum(),
+        crimes=t.count(), assessed=assessed(t).ifelse(1, 0).sum(),
+        recorded=(t.risk_assessment.notnull() | assessed(t)).ifelse(1, 0).sum(),
     ).to_pyarrow().to_pylist()
     return _rate_table(grouped, force, "assessed")
 
 
 def _measures(t: ibis.Table) -> dict[str, ibis.Value]:
     return {"crimes": t.count(), "arrested": (t.arrest_made == ibis.literal(True)).ifelse(1, 0).sum(),
-            "assessed": t.risk_assessment.isin(list(ASSESSED_FORMS)).ifelse(1, 0).sum()}
+            "assessed": assessed(t).ifelse(1, 0).sum()}
 
 
 def handling_by_relationship(crimes: ibis.Table, period: Period) -> pa.Table:

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import ibis
@@ -36,6 +33,8 @@ from stalking_profile.metrics.selection import crimes_in, within
 from stalking_profile.metrics.trends import rolling_12m
 from stalking_profile.metrics.volumes import volumes, volumes_by_relationship
 from stalking_profile.online.lexicon import Lexicon, load_lexicon
+from stalking_profile.people.review import risk_tables, with_stored_forms
+from stalking_profile.people.settings import RiskSettings, load_risk_settings
 from stalking_profile.store.connection import Store
 
 __all__ = ["Profile", "ProfileRequest", "build_profile", "resolve_window", "store_span"]
@@ -55,6 +54,7 @@ class ProfileRequest:
     geography: bool = True  # placement, wards, hot spots; False gives the core tables only (faster)
     audience: Audience = "internal"  # partner and public: small counts suppressed (stalking_profile.disclosure)
     suppress_below: int = 5  # for partner and public audiences: counts from 1 to this minus one are hidden
+    cumulative: bool = True  # cumulative-risk and allocation tables (internal audience only)
 
 
 @dataclass
@@ -130,22 +130,6 @@ _COLUMNS = ("crime_ref", "recorded_date", "district", "domestic_flag", "relation
             "arrest_made", "risk_assessment", *PEOPLE_COLUMNS)
 
 
-@contextmanager
-def _materialised(store: Store, expr: ibis.Table) -> Iterator[ibis.Table]:
-    """The family's current crimes computed once into a temporary table (the current-version view
-    ranks every version of every crime; the tables then read the small result many times)."""
-    name = f"_sp_profile_{uuid.uuid4().hex[:12]}"
-    try:
-        table = store.con.create_table(name, expr, temp=True)
-    except Exception:  # e.g. a read-only PostgreSQL role or replica: read the view directly, more slowly
-        yield expr
-        return
-    try:
-        yield table
-    finally:
-        store.con.drop_table(name, force=True)
-
-
 def resolve_window(
     store: Store, period: str | None, to: str | None, as_of: int | None, force: Force
 ) -> tuple[Period, int | None, tuple[dt.date, dt.date]]:
@@ -168,7 +152,7 @@ def resolve_window(
 def build_profile(
     store: Store, request: ProfileRequest | None = None, force: Force | None = None,
     config: ProfileConfig | None = None, lexicon: Lexicon | None = None,
-    demographics_config: DemographicsConfig | None = None,
+    demographics_config: DemographicsConfig | None = None, risk: RiskSettings | None = None,
 ) -> Profile:
     """Build every core table for the requested window (default: the last 12 complete months)."""
     req = request or ProfileRequest()
@@ -185,7 +169,8 @@ def build_profile(
     profile = Profile(period, period.previous(), req.family, codes, as_of)
     # the rolling series ends with the last month wholly inside the window
     last = period.end if period.end == month_end(period.end.year, period.end.month) else shift_months(period.end, -1)
-    with _materialised(store, crimes_in(store, codes, None, as_of).select(*_COLUMNS)) as crimes:
+    family = with_stored_forms(crimes_in(store, codes, None, as_of).select(*_COLUMNS), store, as_of)
+    with store.materialised(family) as crimes:
         profile.tables = {
             "volumes": volumes(crimes, period, force),
             "volumes_by_relationship": volumes_by_relationship(crimes, period),
@@ -206,6 +191,10 @@ def build_profile(
     if in_window == 0:  # the contract: a table with no data has its header and no rows
         profile.tables = {name: t.schema.empty_table() for name, t in profile.tables.items()}
         empty_notes.append(f"No {req.family} crimes in the window or the one before it: the tables are empty.")
+    if req.cumulative and req.audience == "internal" and in_window:
+        tables, risk_notes = risk_tables(store, codes, period, force, risk or load_risk_settings(), as_of)
+        profile.tables.update(tables)
+        people_notes = people_notes + risk_notes
     geography, geography_notes = geography_tables(store, period, req, force, config) if req.geography else ({}, [])
     profile.tables.update(geography)
     profile.notes = _notes(profile, config, span) + (people_notes if in_window else []) + empty_notes + geography_notes

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -48,6 +51,25 @@ class Store:
         t = self.table(tables.META)
         rows = t.filter(t.key == key).value.to_pyarrow().to_pylist()
         return str(rows[0]) if rows else None
+
+    @contextmanager
+    def materialised(self, expr: ibis.Table) -> Iterator[ibis.Table]:
+        """``expr`` computed once into a temporary table, dropped on exit.
+
+        Worth it when a costly expression (the current-version view ranks every version of
+        every crime) is read many times. Where temporary tables are refused (a read-only
+        PostgreSQL role or replica) the expression itself is yielded: slower, same result.
+        """
+        name = f"_sp_tmp_{uuid.uuid4().hex[:12]}"
+        try:
+            table = self.con.create_table(name, expr, temp=True)
+        except Exception:
+            yield expr
+            return
+        try:
+            yield table
+        finally:
+            self.con.drop_table(name, force=True)
 
     def last_batch_id(self) -> int | None:
         value = self.table(tables.BATCHES).batch_id.max().to_pyarrow().as_py()

@@ -28,7 +28,8 @@ from stalking_profile.errors import KeyMismatchError, StoreError
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
 
-__all__ = ["KEY_FINGERPRINT", "BatchPayload", "BatchWrite", "check_key", "write_batch", "write_context_batch"]
+__all__ = ["KEY_FINGERPRINT", "BatchPayload", "BatchWrite", "Tx", "check_key", "move_staged", "transaction",
+           "write_batch", "write_context_batch"]
 
 KEY_FINGERPRINT = "key_fingerprint"
 
@@ -55,7 +56,7 @@ class BatchWrite:
     rows_unchanged: int
 
 
-class _Tx(Protocol):
+class Tx(Protocol):
     def execute(self, sql: str) -> list[tuple[Any, ...]]: ...
 
     def stage(self, name: str, like: str, data: pa.Table) -> None: ...
@@ -104,7 +105,9 @@ class _PgTx:
 
 
 @contextmanager
-def _transaction(store: Store) -> Iterator[_Tx]:
+def transaction(store: Store) -> Iterator[Tx]:
+    """One transaction on the engine's own connection: committed when the block ends, rolled
+    back (leaving the store as it was) when it raises. Every append-only write goes through here."""
     raw = store.con.con
     if store.engine == "duckdb":
         tx = _DuckTx(raw)
@@ -132,7 +135,7 @@ def check_key(stored: str | None, fingerprint: str) -> None:
         )
 
 
-def _check_key(tx: _Tx, fingerprint: str) -> None:
+def _check_key(tx: Tx, fingerprint: str) -> None:
     if not re.fullmatch(r"[0-9a-f]+", fingerprint):  # it is written into SQL below
         raise ValueError(f"not a key fingerprint: {fingerprint!r}")
     rows = tx.execute(f"SELECT value FROM {tables.META} WHERE key = '{KEY_FINGERPRINT}'")
@@ -141,7 +144,7 @@ def _check_key(tx: _Tx, fingerprint: str) -> None:
     check_key(rows[0][0] if rows else None, fingerprint)
 
 
-def _check_not_just_imported(tx: _Tx, batch: pa.Table) -> None:
+def _check_not_just_imported(tx: Tx, batch: pa.Table) -> None:
     """Under the lock: refuse a file that another process imported as the latest batch meanwhile."""
     kind, sha = batch["source_kind"][0].as_py(), batch["file_sha256"][0].as_py()
     if not re.fullmatch(r"[0-9a-f]{64}", sha) or not re.fullmatch(r"[a-z_]+", kind):
@@ -153,14 +156,15 @@ def _check_not_just_imported(tx: _Tx, batch: pa.Table) -> None:
                          "run `stalking-profile info` to see the batch")
 
 
-def _move(tx: _Tx, stage: str, target: str, columns: list[str], batch_id: int, where: str = "") -> None:
+def move_staged(tx: Tx, stage: str, target: str, columns: list[str], batch_id: int, where: str = "") -> None:
+    """Copy a staged table's ``columns`` into ``target`` under ``batch_id``."""
     cols = ", ".join(columns)
     tx.execute(f"INSERT INTO {target} (batch_id, {cols}) SELECT {batch_id}, {cols} FROM {stage} {where}")
 
 
 def write_batch(store: Store, payload: BatchPayload) -> BatchWrite:
     """Write ``payload`` as a new batch in one transaction and return its id and counts."""
-    with _transaction(store) as tx:
+    with transaction(store) as tx:
         if store.engine == "postgres":
             tx.execute(f"LOCK TABLE {tables.BATCHES} IN EXCLUSIVE MODE")
         _check_not_just_imported(tx, payload.batch)
@@ -187,32 +191,32 @@ def write_batch(store: Store, payload: BatchPayload) -> BatchWrite:
         )[0][0])
         unchanged = int(tx.execute("SELECT COUNT(*) FROM _sp_unchanged")[0][0])
         keep = "WHERE crime_ref NOT IN (SELECT crime_ref FROM _sp_unchanged)" if unchanged else ""
-        _move(tx, "_sp_stage_crimes", tables.CRIMES, payload.crimes.column_names, batch_id, keep)
-        _move(tx, "_sp_stage_tokens", tables.LINKAGE_TOKENS, payload.tokens.column_names, batch_id, keep)
-        _move(tx, "_sp_stage_issues", tables.ROW_ISSUES, payload.issues.column_names, batch_id)
-        _move(tx, "_sp_stage_rejected", tables.REJECTED_ROWS, payload.rejected.column_names, batch_id)
+        move_staged(tx, "_sp_stage_crimes", tables.CRIMES, payload.crimes.column_names, batch_id, keep)
+        move_staged(tx, "_sp_stage_tokens", tables.LINKAGE_TOKENS, payload.tokens.column_names, batch_id, keep)
+        move_staged(tx, "_sp_stage_issues", tables.ROW_ISSUES, payload.issues.column_names, batch_id)
+        move_staged(tx, "_sp_stage_rejected", tables.REJECTED_ROWS, payload.rejected.column_names, batch_id)
         counts = {"rows_new": payload.crimes.num_rows - existing, "rows_changed": existing - unchanged,
                   "rows_unchanged": unchanged}
         batch = payload.batch
         for name, value in counts.items():
             batch = batch.append_column(name, pa.array([value], pa.int64()))
         tx.stage("_sp_stage_batch", tables.BATCHES, batch)
-        _move(tx, "_sp_stage_batch", tables.BATCHES, batch.column_names, batch_id)
+        move_staged(tx, "_sp_stage_batch", tables.BATCHES, batch.column_names, batch_id)
         tx.execute("DROP TABLE _sp_unchanged")
     return BatchWrite(batch_id, counts["rows_new"], counts["rows_changed"], counts["rows_unchanged"])
 
 
 def write_context_batch(store: Store, batch: pa.Table, target: str, rows: pa.Table) -> int:
     """Write a context file (police.uk) as a new batch, all or nothing; rows lack ``batch_id``."""
-    with _transaction(store) as tx:
+    with transaction(store) as tx:
         if store.engine == "postgres":
             tx.execute(f"LOCK TABLE {tables.BATCHES} IN EXCLUSIVE MODE")
         _check_not_just_imported(tx, batch)
         batch_id = int(tx.execute(f"SELECT COALESCE(MAX(batch_id), 0) + 1 FROM {tables.BATCHES}")[0][0])
         tx.stage("_sp_stage_context", target, rows)
-        _move(tx, "_sp_stage_context", target, rows.column_names, batch_id)
+        move_staged(tx, "_sp_stage_context", target, rows.column_names, batch_id)
         for name in ("rows_new", "rows_changed", "rows_unchanged"):
             batch = batch.append_column(name, pa.array([rows.num_rows if name == "rows_new" else 0], pa.int64()))
         tx.stage("_sp_stage_batch", tables.BATCHES, batch)
-        _move(tx, "_sp_stage_batch", tables.BATCHES, batch.column_names, batch_id)
+        move_staged(tx, "_sp_stage_batch", tables.BATCHES, batch.column_names, batch_id)
     return batch_id

@@ -66,6 +66,20 @@ def _lsoa_population(con: SQLBackend) -> None:
         con.create_table(name, schema=tables.SCHEMAS[name])
 
 
+def _risk_forms(con: SQLBackend) -> None:
+    existing = set(con.list_tables())
+    for name in (tables.RISK_FORMS, tables.RISK_FORM_ANSWERS):
+        if name not in existing:
+            con.create_table(name, schema=tables.SCHEMAS[name])
+
+
+def _person_clusters(con: SQLBackend) -> None:
+    existing = set(con.list_tables())
+    for name in (tables.LINK_RUNS, tables.PERSON_CLUSTERS, tables.LINK_PAIRS):
+        if name not in existing:
+            con.create_table(name, schema=tables.SCHEMAS[name])
+
+
 Migration = tuple[int, str, Callable[[SQLBackend], None]]
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -74,6 +88,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     (3, "police.uk street-level crimes as a public context layer", _policeuk),
     (4, "geography: ward and LSOA boundaries", _boundaries),
     (5, "geography: LSOA population", _lsoa_population),
+    (6, "risk forms: completed DASH, S-DASH and DARA forms and their answers", _risk_forms),
+    (7, "linkage of duplicated nominals: link runs, person clusters and scored pairs", _person_clusters),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -15,10 +15,16 @@ __all__ = [
     "GEO_IMPORTS",
     "GEO_LAYERS",
     "LINKAGE_TOKENS",
+    "LINK_COMPARISONS",
+    "LINK_PAIRS",
+    "LINK_RUNS",
     "META",
     "MIGRATIONS",
+    "PERSON_CLUSTERS",
     "POLICEUK",
     "REJECTED_ROWS",
+    "RISK_FORMS",
+    "RISK_FORM_ANSWERS",
     "ROW_ISSUES",
     "SCHEMAS",
     "crime_schema",
@@ -34,6 +40,16 @@ LINKAGE_TOKENS = "linkage_tokens"
 CURRENT_CRIMES = "current_crimes"
 GEO_IMPORTS = "geo_imports"
 POLICEUK = "policeuk_crimes"
+#: Probabilistic linkage of duplicated nominals (`stalking-profile link`): one row per run, the
+#: merged clusters of each run (members of clusters of two or more only) and its scored pairs.
+LINK_RUNS = "link_runs"
+PERSON_CLUSTERS = "person_clusters"
+LINK_PAIRS = "link_pairs"
+#: Comparisons of the linkage model, each stored in ``link_pairs`` as ``<name>_level`` and ``<name>_weight``.
+LINK_COMPARISONS = ("name", "birth_date", "approx_birth_year", "sex", "district")
+#: Completed risk forms (DASH, S-DASH, DARA), one row per form, and their answers, one row per answered question.
+RISK_FORMS = "risk_forms"
+RISK_FORM_ANSWERS = "risk_form_answers"
 #: Geography layers and their tables.
 GEO_LAYERS = {"lookup": "geo_lookup", "ward_population": "geo_ward_population", "imd": "geo_lsoa_imd",
               "ward_boundaries": "geo_ward_boundaries", "lsoa_boundaries": "geo_lsoa_boundaries",
@@ -103,6 +119,23 @@ SCHEMAS: dict[str, Schema] = {
     LINKAGE_TOKENS: ibis.schema(
         {"batch_id": "int64", "crime_ref": "string", "role": "string", **{t: "string" for t in TOKEN_TYPES}}
     ),
+    LINK_RUNS: ibis.schema(
+        {"run_id": "int64", "started_at": "timestamp", "finished_at": "timestamp", "roles": "string",
+         "as_of": "int64", "threshold": "float64", "seed": "int64", "records": "int64",
+         "records_with_tokens": "int64", "pairs_scored": "int64", "pairs_merged": "int64", "clusters": "int64",
+         "ids_merged": "int64", "parameters": "string", "tool_version": "string", "splink_version": "string"}
+    ),
+    PERSON_CLUSTERS: ibis.schema(
+        {"run_id": "int64", "role": "string", "person_id": "string", "crime_ref": "string", "cluster_id": "string",
+         "cluster_size": "int64", "best_match_weight": "float64", "best_match_probability": "float64"}
+    ),
+    LINK_PAIRS: ibis.schema(
+        {"run_id": "int64", "role": "string", "person_id_l": "string", "crime_ref_l": "string",
+         "person_id_r": "string", "crime_ref_r": "string", "match_weight": "float64",
+         "match_probability": "float64", "merged": "boolean",
+         **{f"{c}_{part}": kind for c in LINK_COMPARISONS
+            for part, kind in (("level", "string"), ("weight", "float64"))}}
+    ),
     GEO_IMPORTS: ibis.schema(
         {"import_id": "int64", "layer": "string", "file_name": "string", "file_sha256": "string",
          "vintage": "string", "imported_at": "timestamp", "rows": "int64", "note": "string"}
@@ -126,4 +159,10 @@ SCHEMAS: dict[str, Schema] = {
                                       "district": "string", "geometry_wkb": "binary"})
        for layer in ("ward_boundaries", "lsoa_boundaries")},
     GEO_LAYERS["lsoa_population"]: ibis.schema({"import_id": "int64", "lsoa_code": "string", "population": "int64"}),
+    RISK_FORMS: ibis.schema(
+        {"batch_id": "int64", "form_id": "int64", "row_number": "int64", "crime_ref": "string",
+         "form_type": "string", "completed_date": "date", "risk_level": "string", "form_ref": "string",
+         "form_hash": "string"}
+    ),
+    RISK_FORM_ANSWERS: ibis.schema({"batch_id": "int64", "form_id": "int64", "question": "int32", "answer": "string"}),
 }

@@ -22,7 +22,12 @@ from stalking_profile.metrics.periods import Period
 from stalking_profile.metrics.profile import resolve_window
 from stalking_profile.metrics.selection import crimes_in, within
 from stalking_profile.online.lexicon import Lexicon, load_lexicon
+from stalking_profile.people.review import linked_history, score_period
+from stalking_profile.people.score import ScoredCrimes
+from stalking_profile.people.settings import RiskSettings, load_risk_settings
+from stalking_profile.riskforms.stalking_check import stalking_not_recorded
 from stalking_profile.store.connection import Store
+from stalking_profile.worklists.people import cumulative_risk, missing_risk_assessment, repeat_people
 
 __all__ = ["LEAD_COLUMNS", "WORKLISTS", "Worklist", "WorklistRequest", "build_worklist"]
 
@@ -55,8 +60,21 @@ class Worklist:
     notes: list[str] = field(default_factory=list)
 
 
-def _cyber_flag(crimes: ibis.Table, lexicon: Lexicon) -> ibis.Table:
-    t = with_detection(crimes, lexicon)
+@dataclass(frozen=True)
+class _Context:
+    """What a worklist builder may read: the store, and the family's crimes in the window."""
+
+    store: Store
+    crimes: ibis.Table
+    codes: tuple[str, ...]
+    period: Period
+    as_of: int | None
+    lexicon: Lexicon
+    risk: RiskSettings
+
+
+def _cyber_flag(ctx: _Context) -> ibis.Table:
+    t = with_detection(ctx.crimes, ctx.lexicon)
     t = t.filter(t.tech_detected.fill_null(False) & ~t.cyber_flag.fill_null(False))
     return t.select(
         "crime_ref", "district", "recorded_date",
@@ -66,32 +84,51 @@ def _cyber_flag(crimes: ibis.Table, lexicon: Lexicon) -> ibis.Table:
     )
 
 
-def _domestic_under_16(crimes: ibis.Table, period: Period) -> ibis.Table:
-    return domestic_under_16(crimes, period)
+def _linked(build: Callable[[ibis.Table, ScoredCrimes, RiskSettings], pa.Table]) -> Callable[[_Context], pa.Table]:
+    """A builder that scores the window's crimes on histories linked across the whole store."""
+
+    def run(ctx: _Context) -> pa.Table:
+        with linked_history(ctx.store, ctx.risk, ctx.as_of) as linked:
+            return build(linked, score_period(linked, ctx.codes, ctx.period, ctx.risk), ctx.risk)
+
+    return run
 
 
 @dataclass(frozen=True)
 class _Spec:
     title: str
-    build: Callable[[ibis.Table, Period, Lexicon], ibis.Table]
+    build: Callable[[_Context], ibis.Table | pa.Table]
+    every_offence: bool = False  # lists crimes of any offence code, not just the family's
 
 
 #: Worklist names and what each lists.
 WORKLISTS: dict[str, _Spec] = {
-    "cyber-flag": _Spec("Technology in the MO text but no cyber-enabled flag",
-                        lambda crimes, period, lexicon: _cyber_flag(crimes, lexicon)),
+    "cyber-flag": _Spec("Technology in the MO text but no cyber-enabled flag", _cyber_flag),
     "domestic-under-16": _Spec("Domestic-flagged crimes with a victim or suspect under 16",
-                               lambda crimes, period, lexicon: _domestic_under_16(crimes, period)),
+                               lambda ctx: domestic_under_16(ctx.crimes, ctx.period)),
+    "cumulative-risk": _Spec("Cumulative risk above the recorded risk, or high with a non-specialist unit "
+                             "or no risk assessment",
+                             _linked(lambda linked, scored, risk: cumulative_risk(scored, risk))),
+    "missing-risk-assessment": _Spec("Crimes with no DASH, DARA or S-DASH recorded",
+                                     _linked(lambda linked, scored, risk: missing_risk_assessment(scored, risk))),
+    "repeat-victims": _Spec("Repeat victims", _linked(lambda linked, scored, risk: repeat_people(
+        linked, scored, risk, "victim", risk.repeat_victim_at_least))),
+    "serial-suspects": _Spec("Serial suspects", _linked(lambda linked, scored, risk: repeat_people(
+        linked, scored, risk, "suspect", risk.serial_suspect_at_least))),
+    "stalking-not-recorded": _Spec("Risk forms answering a stalking question yes on crimes not recorded as stalking",
+                                   lambda ctx: stalking_not_recorded(ctx.store, ctx.period.start, ctx.period.end,
+                                                                     ctx.as_of), every_offence=True),
 }
 
 
 def build_worklist(
     store: Store, request: WorklistRequest, force: Force | None = None, config: ProfileConfig | None = None,
-    lexicon: Lexicon | None = None,
+    lexicon: Lexicon | None = None, risk: RiskSettings | None = None,
 ) -> Worklist:
     """The worklist ``request.name`` for the window asked (default: the last 12 complete months).
 
-    Rows are ordered by district, recorded date and crime reference.
+    Rows are ordered by district, recorded date and crime reference (missing-risk-assessment:
+    district, domestic flag, then date).
     """
     require_internal(request.audience, f"the {request.name} worklist")
     spec = WORKLISTS.get(request.name)
@@ -101,9 +138,13 @@ def build_worklist(
     codes = (config or load_config()).family(request.family)
     period, as_of, _ = resolve_window(store, request.period, request.to, request.as_of, force)
     crimes = within(crimes_in(store, codes, None, as_of), period)
-    rows = spec.build(crimes, period, lexicon or load_lexicon())
-    table = rows.order_by(["district", "recorded_date", "crime_ref"]).to_pyarrow()
-    notes = [f"{spec.title}: {table.num_rows:,} crime{'s' if table.num_rows != 1 else ''}, {request.family} "
-             f"({', '.join(codes)}), recorded {period.start} to {period.end}; store as after batch {as_of}.",
+    ctx = _Context(store, crimes, codes, period, as_of, lexicon or load_lexicon(), risk or load_risk_settings())
+    rows = spec.build(ctx)
+    if not isinstance(rows, pa.Table):
+        rows = rows.order_by(["district", "recorded_date", "crime_ref"]).to_pyarrow()
+    table = rows
+    scope = "every offence" if spec.every_offence else f"{request.family} ({', '.join(codes)})"
+    notes = [f"{spec.title}: {table.num_rows:,} crime{'s' if table.num_rows != 1 else ''}, {scope}, "
+             f"recorded {period.start} to {period.end}; store as after batch {as_of}.",
              "OFFICIAL-SENSITIVE: record-level data for internal use only."]
     return Worklist(request.name, spec.title, period, request.family, as_of, table, notes)

@@ -1,0 +1,3 @@
+"""People across crimes: linkage of victims and suspects, their histories and cumulative risk."""
+
+__all__: list[str] = []
