@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from stalking_profile.cli import app
+from stalking_profile.errors import ConfigError
 from stalking_profile.ingest.pipeline import IngestOptions, ingest
 from stalking_profile.ingest.pseudonymise import PseudonymKey
 from stalking_profile.people import clusters as clusters_module
@@ -241,6 +242,24 @@ def test_runs_are_append_only_and_the_reader_takes_the_latest(tmp_path: Path) ->
         assert latest_clusters(store, "suspect") is None  # no run has linked suspects
 
 
+def test_as_of_takes_the_run_the_store_held_then(tmp_path: Path) -> None:
+    """A run made before batch 2 stands for --as-of 1 even after a later run; a batch that does
+    not exist is refused."""
+    from stalking_profile.people.clusters import latest_run
+
+    with _load(str(tmp_path / "s.duckdb"), tmp_path) as store:
+        assert link_people(store, LinkOptions(roles=("victim",))).run_id == 1
+        assert store.table(tables.LINK_RUNS).as_of.to_pyarrow().to_pylist() == [1]  # the state it linked
+        more = write_csv(tmp_path / "more.csv", rows_of({"crime_ref": "LATE1", "victim_id": "HB-Z9"}))
+        with _test_key():
+            ingest(more, store, IngestOptions(today=TODAY))
+        assert link_people(store, LinkOptions(roles=("victim",), threshold=0.99)).run_id == 2
+        assert (latest_run(store, "victim"), latest_run(store, "victim", 1), latest_run(store, "victim", 2)) == (
+            2, 1, 2)
+        with pytest.raises(ConfigError, match="--as-of 99 is not a batch"):
+            link_people(store, LinkOptions(as_of=99))
+
+
 def test_a_failed_write_leaves_no_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real = clusters_module.transaction
 
@@ -271,7 +290,6 @@ def test_a_failed_write_leaves_no_run(tmp_path: Path, monkeypatch: pytest.Monkey
     (LinkOptions(seed=0), "1 or more"),
 ], ids=["threshold", "role", "seed"])
 def test_bad_options_are_user_errors(options: LinkOptions, message: str) -> None:
-    from stalking_profile.errors import ConfigError
 
     with pytest.raises(ConfigError, match=message):
         options.check()

@@ -44,7 +44,10 @@ ESCALATING_C = [dict(victim_id="V6", suspect_id="S3", recorded_date=d, offence_c
 LONE_F = [dict(victim_id="V7", suspect_id="S4", recorded_date="2021-06-01", allocated_unit="DA team", **DASH_STANDARD)]
 # G: a harassment crime against the victim of A whose victim id was not recorded.
 NO_ID_G = [dict(victim_id="", suspect_id="S1", recorded_date="2021-05-10", offence_code="8L")]
-HISTORY = [*PAIR_A, *SERIAL_B, *ESCALATING_C, *LONE_F, *NO_ID_G]
+# H: a single crime graded high, with an arrest: its own grading and arrest must not score.
+LONE_H = [dict(victim_id="V8", suspect_id="S5", recorded_date="2021-06-02", allocated_unit="DA team",
+               risk_assessment="DASH", dash_completed="Y", risk_level="high", arrest_made="Y")]
+HISTORY = [*PAIR_A, *SERIAL_B, *ESCALATING_C, *LONE_F, *NO_ID_G, *LONE_H]
 REF = {i: f"C{i + 1}" for i in range(len(HISTORY))}  # rows_of numbers crimes C1, C2, ...
 
 
@@ -120,9 +123,27 @@ def test_escalating_pair(people_store: Store) -> None:
 
 
 def test_lone_crime_scores_nothing_and_is_not_listed(people_store: Store) -> None:
-    lone = _scored(people_store)[REF[11]]
-    assert (lone["score"], lone["band"], lone["factors"]) == (0, "standard", "")
-    assert all(r["crime_ref"] != REF[11] for r in _worklist(people_store, "cumulative-risk"))
+    scored = _scored(people_store)
+    for ref in (REF[11], REF[13]):  # F, and H whose own high grading and arrest count for nothing
+        assert (scored[ref]["score"], scored[ref]["band"], scored[ref]["factors"]) == (0, "standard", "")
+        assert all(r["crime_ref"] != ref for r in _worklist(people_store, "cumulative-risk"))
+    assert scored[REF[13]]["s_high_risk_all"] == 0 and scored[REF[13]]["recorded_rank"] == 3
+
+
+def test_same_day_crimes_are_simultaneous() -> None:
+    """Two crimes of one pair on one day: no escalation, whichever reference comes first."""
+    for codes in (("8N", "8L"), ("8L", "8N")):
+        rows = [dict(crime_ref=f"C{i}", recorded_date=dt.date(2021, 1, 1), offence_code=code,
+                     offence_description=None, victim_id="V", suspect_id="S", risk_level=None, arrest_made=None,
+                     outcome_type=None) for i, code in enumerate(codes)]
+        crimes = ibis.memtable(rows, schema=dict(crime_ref="string", recorded_date="date", offence_code="string",
+                                                 offence_description="string", victim_id="string",
+                                                 suspect_id="string", risk_level="string", arrest_made="boolean",
+                                                 outcome_type="string"))
+        from stalking_profile.people.linkage import link_crimes
+
+        m = entity_measures(link_crimes(crimes, SETTINGS), "pair", dt.date(2020, 7, 1), PERIOD.end)
+        assert m.escalations.to_pyarrow().to_pylist() == [0], codes
 
 
 def test_missing_risk_assessment_and_repeat_victims(people_store: Store) -> None:
@@ -140,8 +161,8 @@ def test_profile_tables_count_bands_flags_and_units(people_store: Store) -> None
     tables = build_profile(people_store, ProfileRequest(to="2021-06", geography=False)).tables
     risk = {(r["district"], r["domestic"]): r for r in tables["cumulative_risk"].to_pylist()}
     force = risk[("Force", "All")]
-    # 8Q crimes in the period: A x3 (high), B x4 (medium), C's stalking crime (high), F (standard)
-    assert (force["crimes"], force["standard"], force["medium"], force["high"]) == (9, 1, 4, 4)
+    # 8Q crimes in the period: A x3 (high), B x4 (medium), C's stalking crime (high), F and H (standard)
+    assert (force["crimes"], force["standard"], force["medium"], force["high"]) == (10, 2, 4, 4)
     assert (force["above_recorded"], force["high_no_assessment"], force["high_non_specialist"]) == (8, 0, 1)
     units = {(r["district"], r["domestic"], r["allocated_unit"]): r for r in tables["allocation"].to_pylist()}
     patrol = units[("Force", "All", "patrol")]
@@ -194,9 +215,12 @@ def test_stored_risk_forms_count_as_assessments(people_store: Store, tmp_path: P
     missing = [r["crime_ref"] for r in _worklist(people_store, "missing-risk-assessment")]
     assert missing == [REF[i] for i in range(5, 8)]
     scored = _scored(people_store)
-    # serial (+3), three or more victims (+2), a high-risk assessment in the suspect's crimes (+4)
-    assert [scored[REF[i]]["score"] for i in range(4, 8)] == [11, 9, 9, 9]  # B1's victim too (+2)
-    assert "victim assessed high risk 1 time(s) (+2)" in scored[REF[4]]["factors"]
+    # B1: serial (+3), three or more victims (+2); its own form does not count for itself.
+    # B2-B4: the same, and a high-risk assessment in the suspect's other crimes (+4)
+    assert [scored[REF[i]]["score"] for i in range(4, 8)] == [5, 9, 9, 9]
+    assert scored[REF[4]]["recorded_rank"] == 3  # the form's grading is the recorded risk
+    listed = {r["crime_ref"] for r in _worklist(people_store, "cumulative-risk")}
+    assert REF[4] not in listed and {REF[5], REF[6], REF[7]} <= listed
     table = build_profile(people_store, ProfileRequest(to="2021-06", geography=False)).tables["risk_assessment"]
     row = next(r for r in table.to_pylist() if (r["district"], r["domestic"]) == ("Force", "Non-Domestic"))
     assert (row["crimes"], row["assessed"], row["rate_pct"]) == (4, 1, 25.0)  # the profile agrees
@@ -210,6 +234,9 @@ def test_settings_are_checked() -> None:
         parse_risk_settings(text.replace("medium = 4", "medium = 9"), "t")
     with pytest.raises(ConfigError, match="exactly one of at_least or below"):
         parse_risk_settings(text.replace("at_least = 3\npoints = 4", "points = 4", 1), "t")
+    with pytest.raises(ConfigError, match="non_specialist_units must be a list of strings"):
+        parse_risk_settings(text.replace('non_specialist_units = ["patrol", "district investigation team"]',
+                                         'non_specialist_units = "patrol"'), "t")
     custom = parse_risk_settings(text.replace("high = 8", "high = 20"), "t")
     assert custom.band_of(8) == "medium"
 

@@ -309,6 +309,7 @@ _run = run_cli
 
 def test_cli_import_and_questions(tmp_path: Path) -> None:
     db = str(tmp_path / "s.duckdb")
+    open_store(db).close()  # an existing store (forms import never creates one)
     path = write_csv(tmp_path / "forms.csv", [*GOOD, form("C1", "ODARA", "2021-03-06", {})])
     code, out, _ = _run("forms", "import", str(path), "--db", db)
     assert code == 0 and "forms.csv -> batch 1 (risk forms)" in out
@@ -335,6 +336,8 @@ def test_cli_import_and_questions(tmp_path: Path) -> None:
 def test_cli_user_errors_exit_2(args: list[str], message: str, tmp_path: Path) -> None:
     write_csv(tmp_path / "notype.csv", [{k: v for k, v in r.items() if k != "form_type"} for r in GOOD])
     (tmp_path / "bad.toml").write_text("[[forms]\n")
+    if "notype.csv" in " ".join(args):
+        open_store(str(tmp_path / "s.duckdb")).close()
     code, out, err = _run(*[a.format(tmp=tmp_path) for a in args])
     assert code == 2 and message in err.replace("\n", " ")
     assert "Hint:" in err and "Traceback" not in err + out
@@ -368,3 +371,9 @@ def test_duckdb_and_postgres_agree(tmp_path: Path) -> None:
     for name in snaps[0]:
         assert snaps[0][name] == snaps[1][name], name
     assert snaps[0]["not_recorded"] and snaps[0]["rejected"] and snaps[0]["answers"]
+
+
+def test_cli_import_into_a_missing_store_is_refused(tmp_path: Path) -> None:
+    sample = Path(__file__).parent / "data" / "risk_forms.csv"
+    code, _, err = _run("forms", "import", str(sample), "--db", str(tmp_path / "typo.duckdb"))
+    assert code == 2 and "there is no store" in err and not (tmp_path / "typo.duckdb").exists()

@@ -56,7 +56,7 @@ def forms_import(
     if not file.is_file():  # before opening the store: a mistyped path should not leave an empty store
         raise InputFileError(f"{file} not found", "check the path; the file must exist and be readable")
     lists = load_checklists(str(checklists) if checklists else None)
-    with open_store(db) as store:
+    with open_store(db, create=False) as store:
         result = import_forms(file, store, checklists=lists)
     _print_import(result)
 

@@ -187,14 +187,14 @@ def build_profile(
         people, people_notes = people_tables(crimes, period, force, lexicon, demographics_config)
         profile.tables.update(people)
         in_window = _count(within(crimes, period)) + _count(within(crimes, profile.previous))
+    if req.cumulative and req.audience == "internal":
+        tables, risk_notes = risk_tables(store, codes, period, force, risk or load_risk_settings(), as_of)
+        profile.tables.update(tables)
+        people_notes = people_notes + risk_notes
     empty_notes = []
     if in_window == 0:  # the contract: a table with no data has its header and no rows
         profile.tables = {name: t.schema.empty_table() for name, t in profile.tables.items()}
         empty_notes.append(f"No {req.family} crimes in the window or the one before it: the tables are empty.")
-    if req.cumulative and req.audience == "internal" and in_window:
-        tables, risk_notes = risk_tables(store, codes, period, force, risk or load_risk_settings(), as_of)
-        profile.tables.update(tables)
-        people_notes = people_notes + risk_notes
     geography, geography_notes = geography_tables(store, period, req, force, config) if req.geography else ({}, [])
     profile.tables.update(geography)
     profile.notes = _notes(profile, config, span) + (people_notes if in_window else []) + empty_notes + geography_notes

@@ -62,7 +62,7 @@ from stalking_profile.store.loader import transaction
 
 __all__ = [
     "DEFAULT_THRESHOLD", "NO_TOKENS", "LinkOptions", "LinkResult", "RoleLink", "cluster_pairs",
-    "latest_clusters", "latest_unidentified", "link_people",
+    "latest_clusters", "latest_run", "latest_unidentified", "link_people",
 ]  # fmt: skip
 
 #: Default match probability at or above which two records are the same person.
@@ -249,6 +249,12 @@ def link_people(store: Store, options: LinkOptions | None = None) -> LinkResult:
     """
     options = options or LinkOptions()
     options.check()
+    last = store.last_batch_id()
+    if options.as_of is not None and (last is None or not 1 <= options.as_of <= last):
+        raise ConfigError(f"--as-of {options.as_of} is not a batch of this store (batches 1 to {last or 0})",
+                          "see `stalking-profile info` for the batches")
+    if options.as_of is None and last is not None:
+        options = replace(options, as_of=last)  # the run records the store state it linked
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     t0 = time.perf_counter()
     if not has_linkage_tokens(store):
@@ -302,13 +308,23 @@ def _role_json(r: RoleLink) -> dict[str, Any]:
     return {**figures, **r.parameters}
 
 
-def _latest_run(store: Store, role: str) -> int | None:
+def latest_run(store: Store, role: str, as_of: int | None = None) -> int | None:
+    """The run whose clusters stand for ``role``: the latest, or with ``as_of`` the latest run that
+    the store held after batch ``as_of`` (made on that batch or an earlier one, and finished before
+    the next batch began), so that a figure published then can be reproduced."""
     runs = store.table(tables.LINK_RUNS)
-    value = runs.filter(runs.roles.contains(role)).run_id.max().to_pyarrow().as_py()
+    runs = runs.filter(runs.roles.contains(role))
+    if as_of is not None:
+        runs = runs.filter(runs.as_of <= as_of)
+        batches = store.table(tables.BATCHES)
+        later = batches.filter(batches.batch_id > as_of).started_at.min().to_pyarrow().as_py()
+        if later is not None:
+            runs = runs.filter(runs.finished_at < ibis.literal(later))
+    value = runs.run_id.max().to_pyarrow().as_py()
     return None if value is None else int(value)
 
 
-def latest_clusters(store: Store, role: str) -> ibis.Table | None:
+def latest_clusters(store: Store, role: str, as_of: int | None = None) -> ibis.Table | None:
     """``person_id, cluster_id`` of the latest run that linked ``role``; None if there has been none.
 
     Only ids in clusters of two or more records are listed, so a person's key is
@@ -321,20 +337,20 @@ def latest_clusters(store: Store, role: str) -> ibis.Table | None:
     ...     latest_clusters(store, "victim") is None
     True
     """
-    run = _latest_run(store, role)
+    run = latest_run(store, role, as_of)
     if run is None:
         return None
     t = store.table(tables.PERSON_CLUSTERS)
     return t.filter((t.run_id == run) & (t.role == role) & t.person_id.notnull()).select("person_id", "cluster_id")
 
 
-def latest_unidentified(store: Store, role: str) -> ibis.Table | None:
+def latest_unidentified(store: Store, role: str, as_of: int | None = None) -> ibis.Table | None:
     """``crime_ref, cluster_id`` of the latest run's id-less crimes that were joined to a cluster.
 
     A crime whose ``role`` has no id but a name or birth date can be attached to a person this
     way; None if there has been no run for ``role``.
     """
-    run = _latest_run(store, role)
+    run = latest_run(store, role, as_of)
     if run is None:
         return None
     t = store.table(tables.PERSON_CLUSTERS)

@@ -91,18 +91,19 @@ def linked_crimes(store: Store, settings: RiskSettings, as_of: int | None = None
     pass ``(None, None)`` to link on ids alone.
     """
     if clusters is None:
-        clusters = stored_clusters(store)
+        clusters = stored_clusters(store, as_of)
     return link_crimes(store.current_crimes(as_of) if crimes is None else crimes, settings, clusters)
 
 
-def stored_clusters(store: Store) -> PersonClusters:
+def stored_clusters(store: Store, as_of: int | None = None) -> PersonClusters:
     """The latest clustering run's victim and suspect clusters (ids, and id-less crimes the run
-    attached to a person), or None for a role never clustered."""
+    attached to a person), or None for a role never clustered; with ``as_of``, the run the store
+    held after that batch (:func:`stalking_profile.people.clusters.latest_run`)."""
     from stalking_profile.people.clusters import latest_clusters, latest_unidentified
 
     found: list[ibis.Table | None] = []
     for role in ("victim", "suspect"):
-        ids, crimes = latest_clusters(store, role), latest_unidentified(store, role)
+        ids, crimes = latest_clusters(store, role, as_of), latest_unidentified(store, role, as_of)
         if ids is None or crimes is None:
             found.append(None)
             continue

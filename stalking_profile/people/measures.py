@@ -9,7 +9,9 @@ Pace is measured two ways. ``interval_slope_days`` is the least-squares slope of
 between successive incidents against their order: -10 means each gap is ten days shorter
 than the one before (incidents closing in). ``shortest_span_3_days`` is the fewest days
 spanned by three successive incidents. Escalation counts incidents in a higher severity
-tier than every earlier incident in the window (harassment, then stalking, then violence).
+tier than every incident on an earlier day in the window (harassment and communications,
+then stalking or coercive control, then violence); crimes on the same day count as
+simultaneous, so the order of their references never matters.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def _sequence(window: ir.Table, key: str) -> ir.Table:
     """Pace and escalation of each entity, from its crimes in the window taken in date order."""
     order = [window.day, window.crime_ref]
     w = ibis.window(group_by=window[key], order_by=order)
-    earlier = ibis.window(group_by=window[key], order_by=order, rows=(None, -1))
+    earlier = ibis.window(group_by=window[key], order_by=window.day, range=(None, -1))  # strictly earlier days
     s = window.mutate(
         _seq=ibis.row_number().over(w),
         _gap=window.day - window.day.lag().over(w),

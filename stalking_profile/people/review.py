@@ -23,8 +23,9 @@ from stalking_profile.force import Force
 from stalking_profile.metrics.handling import ASSESSED_FORMS
 from stalking_profile.metrics.periods import Period
 from stalking_profile.metrics.selection import DOMESTIC_LABELS, by_district, flag_label, within
-from stalking_profile.people.linkage import PersonClusters, linked_crimes, stored_clusters
-from stalking_profile.people.score import ScoredCrimes, score_crimes
+from stalking_profile.people.clusters import latest_run
+from stalking_profile.people.linkage import PersonClusters, linked_crimes
+from stalking_profile.people.score import RECORDED_RANK, ScoredCrimes, score_crimes
 from stalking_profile.people.settings import BANDS, RiskSettings
 from stalking_profile.store.connection import Store
 
@@ -50,18 +51,22 @@ def linked_history(store: Store, settings: RiskSettings, as_of: int | None = Non
 
 def with_stored_forms(crimes: ibis.Table, store: Store, as_of: int | None = None) -> ibis.Table:
     """``crimes`` with ``forms_stored`` (current DASH, DARA or S-DASH forms imported with
-    ``stalking-profile forms import``) and ``form_high`` (one of them graded high risk, or at or
-    above its checklist's visible-high-risk threshold)."""
+    ``stalking-profile forms import``), ``form_high`` (one of them graded high risk, or at or
+    above its checklist's visible-high-risk threshold) and ``form_rank`` (the highest grading
+    on them: 1 standard, 2 medium, 3 high, 0 none)."""
     from stalking_profile.riskforms.stalking_check import form_scores
 
     forms = form_scores(store, as_of)
     forms = forms.filter(forms.is_current)
     high = (forms.risk_level == "high").fill_null(False) | forms.visible_high_risk.fill_null(False)
+    rank = ibis.cases(*((forms.risk_level == level, r) for level, r in RECORDED_RANK.items()), else_=0)
     per_crime = forms.group_by(_ref=forms.crime_ref).aggregate(forms_stored=forms.count(),
-                                                              form_high=high.ifelse(1, 0).max())
+                                                              form_high=high.ifelse(1, 0).max(),
+                                                              form_rank=rank.max())
     joined = crimes.left_join(per_crime, crimes.crime_ref == per_crime._ref).drop("_ref")
     return joined.mutate(forms_stored=joined.forms_stored.fill_null(0).cast("int64"),
-                         form_high=joined.form_high.fill_null(0).cast("int64"))
+                         form_high=joined.form_high.fill_null(0).cast("int64"),
+                         form_rank=joined.form_rank.fill_null(0).cast("int64"))
 
 
 def score_period(linked: ibis.Table, codes: Iterable[str], period: Period, settings: RiskSettings) -> ScoredCrimes:
@@ -152,9 +157,10 @@ def risk_tables(store: Store, codes: Iterable[str], period: Period, force: Force
     with linked_history(store, settings, as_of) as linked:
         scored = score_period(linked, codes, period, settings)
     tables = cumulative_tables(review_flags(scored.table, settings), force, settings)
-    clusters = stored_clusters(store)
-    linkage = ("RMS ids merged by the latest clustering run (stalking-profile link)"
-               if clusters != (None, None) else "RMS ids alone (no clustering run in the store)")
+    runs = {role: latest_run(store, role, as_of) for role in ("victim", "suspect")}
+    used = sorted({run for run in runs.values() if run is not None})
+    linkage = (f"RMS ids merged by clustering run {', '.join(map(str, used))} (stalking-profile link)"
+               if used else "RMS ids alone (no clustering run in the store)")
     notes = [f"cumulative_risk, allocation: each crime scored on its victim's, suspect's and pair's histories "
              f"across every offence in the store, as they stood on {period.end} (history window "
              f"{scored.window_start} to {scored.window_end}); people linked on {linkage}; bands medium from "

@@ -27,6 +27,10 @@ __all__ = ["RECORDED_RANK", "ScoredCrimes", "score_crimes"]
 #: Recorded risk levels by rank; no level recorded ranks below standard.
 RECORDED_RANK = {"standard": 1, "medium": 2, "high": 3}
 _SEP = "; "
+#: Measures that count flagged crimes: a scored crime's own flag is taken out of them, so that
+#: a crime's own grading, arrest or offence never raises its own score.
+_OWN_FLAG = {"violence_all": "is_violence", "breaches_all": "is_breach", "arrests_all": "is_arrest",
+             "high_risk_all": "is_high_risk", "charged_all": "is_charged", "open_all": "is_open"}
 _PREFIX = {"victim": "v_", "suspect": "s_", "pair": "p_"}
 #: Entity measures carried onto every scored crime (beside the factors' own).
 _SHOWN = (("pair", "incidents_window"), ("pair", "escalations"), ("victim", "incidents_window"),
@@ -59,6 +63,8 @@ def _with_measures(targets: ir.Table, linked: ir.Table, settings: RiskSettings, 
         m = entity_measures(linked, entity, start, end, measures)  # type: ignore[arg-type]
         m = m.select(_k=m[key], **{_PREFIX[entity] + name: m[name] for name in sorted(measures)})
         t = t.left_join(m, t[key] == m._k).drop("_k")
+        t = t.mutate(**{_PREFIX[entity] + name: t[_PREFIX[entity] + name] - t[_OWN_FLAG[name]]
+                        for name in measures if name in _OWN_FLAG})
     return t
 
 
@@ -79,6 +85,10 @@ def _phrase(t: ir.Table, factor: Factor) -> ir.StringValue:
 
 def score_crimes(linked: ir.Table, targets: ir.Table, settings: RiskSettings, end: dt.date) -> ScoredCrimes:
     """Score the ``targets`` (crimes from ``linked``) on histories as they stood on ``end``.
+
+    Measures that count flagged crimes (violence, breaches, arrests, high-risk assessments,
+    charges, open crimes) count the person's *other* crimes: the scored crime's own flag is
+    taken out, so its own grading never raises its own score.
 
     Returns the targets' columns with, per factor, its measure; then ``score``,
     ``recorded_rank`` (0 = no risk level recorded), ``band`` (standard, medium, high) and
@@ -120,6 +130,8 @@ def score_crimes(linked: ir.Table, targets: ir.Table, settings: RiskSettings, en
     recorded = ibis.literal(0)
     for level, rank in RECORDED_RANK.items():
         recorded = (t.risk_level == level).fill_null(False).ifelse(rank, recorded)
+    if "form_rank" in t.columns:  # a stored risk form's grading counts as recorded too
+        recorded = ibis.greatest(recorded, t.form_rank.fill_null(0))
     factors = ibis.literal(_SEP).join([_phrase(t, f) for f in settings.factors]) if settings.factors \
         else ibis.literal("")
     band = (score >= settings.high).ifelse(BANDS[2], (score >= settings.medium).ifelse(BANDS[1], BANDS[0]))

@@ -33,13 +33,13 @@ MEASURES: dict[str, str] = {
     "suspects_all": "distinct suspects, all time",
     "interval_slope_days": "change in days between successive incidents in the window (negative: closer together)",
     "shortest_span_3_days": "fewest days spanned by 3 successive incidents in the window",
-    "escalations": "incidents in the window in a higher severity tier than every earlier one",
-    "violence_all": "crimes in the violence tier, all time",
-    "breaches_all": "breaches of orders, all time",
-    "arrests_all": "crimes with an arrest, all time",
-    "high_risk_all": "crimes assessed high risk, all time",
-    "charged_all": "crimes charged or summonsed (outcome 1 or 1A), all time",
-    "open_all": "crimes with no outcome yet, all time",
+    "escalations": "incidents in the window in a higher severity tier than every one on an earlier day",
+    "violence_all": "crimes in the violence tier, all time (scoring: other than the crime scored)",
+    "breaches_all": "breaches of orders, all time (scoring: other than the crime scored)",
+    "arrests_all": "crimes with an arrest, all time (scoring: other than the crime scored)",
+    "high_risk_all": "crimes assessed high risk, all time (scoring: other than the crime scored)",
+    "charged_all": "crimes charged or summonsed (outcome 1 or 1A), all time (scoring: other than the crime scored)",
+    "open_all": "crimes with no outcome yet, all time (scoring: other than the crime scored)",
 }
 _ENTITIES: tuple[Entity, ...] = ("victim", "suspect", "pair")
 
@@ -103,6 +103,14 @@ class RiskSettings:
         return self.tiers[-1].codes if self.tiers else ()
 
 
+def _strings(value: Any, what: str, source: str) -> tuple[str, ...]:
+    """A list of strings from the file, or a clear error (a bare string would split into letters)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{source}: {what} must be a list of strings, not {value!r}",
+                          f'write it in brackets, e.g. {what.split(" ")[-1]} = ["8Q"]')
+    return tuple(value)
+
+
 def _factor(raw: dict[str, Any], source: str) -> Factor:
     name = str(raw["name"])
     entity, measure = str(raw["entity"]), str(raw["measure"])
@@ -128,9 +136,12 @@ def parse_risk_settings(text: str, source: str) -> RiskSettings:
         data = tomllib.loads(text)
         window = int(data.get("window_months", 12))
         medium, high = int(data["bands"]["medium"]), int(data["bands"]["high"])
-        tiers = tuple(Tier(str(t["name"]), tuple(str(c).upper() for c in t["codes"])) for t in data["tiers"])
+        tiers = tuple(Tier(str(t["name"]), tuple(c.upper() for c in _strings(t["codes"], "tier codes", source)))
+                      for t in data["tiers"])
         breaches = data.get("breaches", {})
-        units = data.get("allocation", {}).get("non_specialist_units", [])
+        units = _strings(data.get("allocation", {}).get("non_specialist_units", []), "non_specialist_units", source)
+        _strings(breaches.get("codes", []), "breach codes", source)
+        _strings(breaches.get("description_words", []), "description_words", source)
         factors = tuple(_factor(f, source) for f in data["factors"])
         lists = data.get("worklists", {})
         settings = RiskSettings(
