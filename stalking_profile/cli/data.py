@@ -28,7 +28,7 @@ from stalking_profile.errors import InputFileError
 from stalking_profile.force import load_force
 from stalking_profile.ingest.mapping import load_mapping, shipped_mapping, shipped_mappings
 from stalking_profile.ingest.pipeline import IngestOptions, IngestResult, ingest
-from stalking_profile.metrics.profile import ProfileRequest, build_profile
+from stalking_profile.metrics.profile import ProfileRequest
 from stalking_profile.store.connection import open_store
 from stalking_profile.store.info import store_info
 
@@ -171,7 +171,10 @@ def demo_command(
     records: Annotated[int | None, typer.Option(help="Total rows [default: calibrated size]")] = None,
     seed: Annotated[int, typer.Option(help="Random seed")] = 0,
 ) -> None:
-    """Synthesise West Yorkshire data, ingest it into out/demo.duckdb and summarise it."""
+    """Synthesise West Yorkshire data, ingest it into out/demo.duckdb and write the report
+    (report.html, report.pdf, report.docx, tables.xlsx) for the seed report's period."""
+    from stalking_profile.reporting.findings import key_findings
+    from stalking_profile.reporting.report import ReportFormat, make_report, write_report
     from stalking_profile.synth.generator import generate, write_extract
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -184,9 +187,18 @@ def demo_command(
     with open_store(str(db)) as store, _progress(extract, False, force=force, rejects_path=rejects) as opts:
         result = ingest(extract, store, opts)
         _print_result(result)
-        table = build_profile(store, ProfileRequest(to="2021-09"), force).tables["volumes"]
-    out.print(_district_table("Stalking (8Q), 1 Oct 2020 - 30 Sep 2021 (the seed report's period)", table.to_pylist()))
-    out.print(f"store: {db}  extract: {extract}", highlight=False)
+        # 999 permutations keep the demo quick; published figures use the default 9,999
+        report = make_report(store, ProfileRequest(to="2021-09", permutations=999), force)
+    out.print(_district_table("Stalking (8Q), 1 Oct 2020 - 30 Sep 2021 (the seed report's period)",
+                              report.profile.tables["volumes"].to_pylist()))
+    outputs: tuple[tuple[ReportFormat, str], ...] = (
+        ("html", "report.html"), ("pdf", "report.pdf"), ("docx", "report.docx"), ("xlsx", "tables.xlsx"))
+    written = [write_report(report, fmt, out_dir / name) for fmt, name in outputs]
+    out.print("Key findings:", highlight=False)
+    for finding in key_findings(report.profile):
+        out.print(f"  - {finding}", highlight=False, markup=False)
+    out.print("report: " + "  ".join(str(p) for p in written), highlight=False, markup=False)
+    out.print(f"store: {db}  extract: {extract}", highlight=False, markup=False)
 
 
 @app.command("info")

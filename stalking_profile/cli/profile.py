@@ -30,7 +30,7 @@ from stalking_profile.errors import InputFileError
 from stalking_profile.metrics.profile import ProfileRequest, build_profile
 from stalking_profile.store.connection import open_store
 
-__all__ = ["map_command", "profile_command"]
+__all__ = ["map_command", "profile_command", "report_command"]
 
 
 @app.command("profile")
@@ -128,3 +128,42 @@ def map_command(
     out.print(f"map of {offence} ({measure}, {level}, {profile.period.label}) written to {out_path}",
               highlight=False, markup=False)
 
+
+
+@app.command("report")
+@user_errors
+def report_command(
+    out_path: Annotated[Path, typer.Option("--out", help="File to write: report.html, .pdf, .docx or .xlsx")],
+    db: DbOption = None,
+    period: PeriodOption = None,
+    to: ToOption = None,
+    as_of: AsOfOption = None,
+    offence: OffenceOption = "stalking",
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help="html, pdf, docx or xlsx [default: from the --out file's ending]")] = None,
+    permutations: PermutationsOption = 9999,
+    seed: SeedOption = 0,
+    audience: AudienceOption = "internal",
+    suppress_below: SuppressOption = 5,
+    force: ForceOption = None,
+) -> None:
+    """Write the Stalking Problem Profile report (HTML, PDF, Word) or its tables (xlsx)."""
+    from stalking_profile.disclosure.audience import parse_audience
+    from stalking_profile.reporting.findings import key_findings
+    from stalking_profile.reporting.report import REPORT_FORMATS, make_report, write_report
+
+    chosen = fmt or out_path.suffix.lower().lstrip(".")
+    if chosen not in REPORT_FORMATS:
+        raise InputFileError(f"cannot tell the report format from '{fmt or out_path.name}'",
+                             "use --format html, pdf, docx or xlsx, or an --out file ending in one of them")
+    force_cfg = force_config(force)
+    with open_store(db, create=False) as store:
+        request = ProfileRequest(period, to, offence, as_of, permutations, seed,
+                                 audience=parse_audience(audience), suppress_below=suppress_below)
+        report = make_report(store, request, force_cfg)
+    write_report(report, chosen, out_path)  # type: ignore[arg-type]
+    profile = report.profile
+    out.print(f"{profile.family} report, {profile.period.label} ({profile.audience}, {profile.marking}) "
+              f"written to {out_path}", highlight=False, markup=False)
+    for finding in key_findings(profile)[:5]:
+        out.print(f"  - {finding}", highlight=False, markup=False)
