@@ -23,7 +23,8 @@ from pathlib import Path
 SIZES = (100_000, 1_000_000)
 #: Crimes whose victims make about 100,000 nominal records, for the Splink clustering case (issue 6).
 CLUSTER_CRIMES = 215_000
-TARGETS = {"ingest_rows_per_s": 250_000, "synth_1m_s": 10.0, "peak_rss_mb_1m": 2048, "link_and_score_1m_s": 10.0}
+TARGETS = {"ingest_rows_per_s": 250_000, "synth_1m_s": 10.0, "peak_rss_mb_1m": 2048, "link_and_score_1m_s": 10.0,
+           "report_html_1m_s": 10.0, "report_pdf_1m_s": 30.0}
 TARGETS["clusters_100k_records_s"] = 60.0  # issue 6: Splink clustering of 100k person records
 
 
@@ -138,6 +139,27 @@ def measure_linkage(db: Path) -> dict[str, float]:
             "worklist_s": listed, "worklist_rows": float(worklist.table.num_rows), "peak_rss_mb": _peak_mb()}
 
 
+def measure_report(db: Path, out: Path) -> dict[str, float]:
+    """`stalking-profile report` for the 12 months to September 2021 (9,999 permutations): the
+    profile and document built once, then HTML and PDF written from them."""
+    from stalking_profile.metrics.profile import ProfileRequest
+    from stalking_profile.reporting.report import make_report, write_report
+    from stalking_profile.store.connection import open_store
+
+    with open_store(str(db), create=False) as store:
+        t0 = time.perf_counter()
+        report = make_report(store, ProfileRequest(to="2021-09"))
+        built = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    write_report(report, "html", out / "report.html")
+    html = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    write_report(report, "pdf", out / "report.pdf")
+    pdf = time.perf_counter() - t0
+    return {"build_s": built, "html_s": html, "pdf_s": pdf, "html_total_s": built + html,
+            "pdf_total_s": built + pdf, "peak_rss_mb": _peak_mb()}
+
+
 def measure_placement(records: int) -> dict[str, float]:
     """Placing ``records`` crimes by coordinates (point-in-LSOA), the slowest placement route."""
     import numpy as np
@@ -228,6 +250,9 @@ def main() -> None:
         if args.child == "profile":
             print(json.dumps(measure_profile(args.workdir / f"bench-ingest-{args.records}.duckdb")))
             return
+        if args.child == "report":
+            print(json.dumps(measure_report(args.workdir / f"bench-ingest-{args.records}.duckdb", args.workdir)))
+            return
         if args.child == "linkage":
             print(json.dumps(measure_linkage(args.workdir / f"bench-ingest-{args.records}.duckdb")))
             return
@@ -259,9 +284,10 @@ def main() -> None:
             profile = _child("profile", records, Path(tmp))
             place = _child("place", records, Path(tmp))
             linkage = _child("linkage", records, Path(tmp))
+            report = _child("report", records, Path(tmp))
             results["runs"][str(records)] = {  # type: ignore[index]
                 "synth": synth, "ingest": ingest, "floor": floor, "profile": profile, "place": place,
-                "linkage": linkage}
+                "linkage": linkage, "report": report}
             print(f"{records:>9,} rows  synth {synth['generate_s']:.2f} s (+{synth['write_csv_s']:.2f} s CSV, "
                   f"{synth['peak_rss_mb']:.0f} MB)  ingest {ingest['ingest_s']:.2f} s = "
                   f"{ingest['rows_per_s']:,.0f} rows/s ({ingest['peak_rss_mb']:.0f} MB peak; bare DuckDB copy "
@@ -277,6 +303,8 @@ def main() -> None:
                   f"({100 * place['correct_share']:.1f}% in the LSOA they were drawn in)")
             print(f"{'':>15}linking and scoring every crime {linkage['link_and_score_s']:.2f} s "
                   f"({linkage['crimes_scored']:,.0f} crimes); cumulative-risk worklist {linkage['worklist_s']:.2f} s")
+            print(f"{'':>15}report: profile and document {report['build_s']:.1f} s, then HTML {report['html_s']:.1f} s "
+                  f"and PDF {report['pdf_s']:.1f} s")
         results["clusters"] = _child("clusters", CLUSTER_CRIMES, Path(tmp))
         _print_clusters(results["clusters"])  # type: ignore[arg-type]
     args.out.parent.mkdir(parents=True, exist_ok=True)

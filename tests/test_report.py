@@ -12,6 +12,7 @@ import docx
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
+from markupsafe import escape
 
 from stalking_profile.metrics.profile import ProfileRequest
 from stalking_profile.reporting.compose import LABELS, display_cell
@@ -124,7 +125,7 @@ def test_html_is_one_self_contained_file_whose_tables_are_the_blocks(internal: R
         assert header == list(block.header) and [tuple(r) for r in rows] == list(block.rows), name
     charts = internal.document.charts()
     assert charts and page.count("<svg") >= len(charts)
-    assert all(f'aria-label="{c.alt}"' in page for c in charts)  # every chart says what it shows
+    assert all(f'aria-label="{escape(c.alt)}"' in page for c in charts)  # every chart says what it shows
     assert page.count("OFFICIAL-SENSITIVE") >= 3 and '<html lang="en-GB">' in page
 
 
@@ -202,3 +203,18 @@ def test_write_report_refuses_a_folder(internal: Report, tmp_path: Path) -> None
 
     with pytest.raises(ConfigError, match="is a folder"):
         write_report(internal, "html", tmp_path)
+
+
+def test_maps_by_audience(internal: Report, public: Report) -> None:
+    """Every reader gets the district map; small-area maps are for internal readers only."""
+    inside = {c.name for c in internal.document.charts()}
+    hotspots = internal.profile.tables.get("hotspots")
+    placed = hotspots is not None and "lsoa" in hotspots.column("level").to_pylist()
+    assert "map_district" in inside and placed == ({"map_lsoa_value", "map_lsoa_gi"} <= inside)
+    district = next(c for c in public.document.charts() if c.name == "map_district")
+    volumes = {r["district"]: r["current"] for r in public.profile.tables["volumes"].to_pylist()
+               if r["domestic"] == "All"}
+    assert f"Leeds {volumes['LD']:,}" in district.alt  # the alt text gives the figures it shows
+    assert not {c.name for c in public.document.charts()} & {"map_lsoa_value", "map_lsoa_gi"}
+    notes = [b.text for b in public.document.blocks if getattr(b, "text", "").startswith("Map not drawn")]
+    assert len(notes) == 1 and "public audience" in notes[0]

@@ -69,6 +69,8 @@ def _clauses(text: str, lexicon: Lexicon) -> list[str]:
 
 
 def _hits(clause: str, lexicon: Lexicon) -> list[_Hit]:
+    if lexicon.any_term is not None and lexicon.any_term.search(clause) is None:
+        return []  # the union of every category's terms finds nothing, so no category can
     found = [_Hit(m.start(), m.end(), m.group(0), i)
              for i, cat in enumerate(lexicon.categories) for m in cat.pattern.finditer(clause)]
     found.sort(key=lambda h: (h.start, -(h.end - h.start)))

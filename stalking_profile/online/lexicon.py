@@ -59,6 +59,8 @@ class Lexicon:
     evidence: re.Pattern[str]
     damage: re.Pattern[str]
     damage_window: int
+    #: Any term of any category: a clause it does not find in has no mention at all (a quick first test).
+    any_term: re.Pattern[str] | None = None
 
 
 def _strings(value: Any, what: str, source: str) -> list[str]:
@@ -94,12 +96,14 @@ def parse_lexicon(text: str, source: str) -> Lexicon:
     raw = data.get("category")
     if not isinstance(raw, list) or not raw:
         raise ConfigError(f"{source} has no [[category]] entries", "start from the shipped data/technology.toml")
-    categories = []
+    categories, every_term = [], []
     for entry in raw:
         name = entry.get("name") if isinstance(entry, dict) else None
         if not isinstance(name, str) or not name:
             raise ConfigError(f"{source}: a [[category]] has no name", "give every category a name and terms")
-        categories.append(Category(name, _compile(_strings(entry.get("terms"), name, source), name, source)))
+        terms = _strings(entry.get("terms"), name, source)
+        categories.append(Category(name, _compile(terms, name, source)))
+        every_term += terms
     ctx = data.get("context")
     if not isinstance(ctx, dict):
         raise ConfigError(f"{source} has no [context] table", "start from the shipped data/technology.toml")
@@ -119,7 +123,7 @@ def parse_lexicon(text: str, source: str) -> Lexicon:
                    words("negation_after"), number("after_window"), words("hypothetical_cues"), words("scope_breakers"),
                    words("other_actors"), words("own_use_verbs"), words("evidence_verbs"),
                    words("not_technology"), words("evidence_terms"), words("damage_verbs"),
-                   number("damage_window"))
+                   number("damage_window"), _bounded(every_term))
 
 
 def load_lexicon(path: str | None = None) -> Lexicon:

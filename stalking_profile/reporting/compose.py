@@ -185,11 +185,17 @@ def _places(profile: Profile, maps: MapMaker | None) -> list[Block]:
     family = profile.family
     blocks: list[Block] = [Heading("3. Hotspots and online offending"), Paragraph(QUESTIONS["places"], "question")]
     if maps is not None:
-        for measure in ("value", "gi"):
+        for measure in ("district", "value", "gi"):
             try:
                 blocks += maps(profile, measure)
             except StalkingProfileError as exc:
-                blocks.append(Paragraph(f"Map not drawn: {exc.message}. {exc.hint or ''}".strip(), "note"))
+                why = (f"small-area maps are not drawn for a {profile.audience} audience, as most small-area "
+                       "counts are under 5; the district map is, and ward maps are once ward geography is imported"
+                       if profile.audience != "internal" else f"{exc.message} ({exc.hint})" if exc.hint
+                       else exc.message)
+                note = Paragraph(f"Map not drawn: {why}.", "note")
+                if note not in blocks:  # one note, whichever maps it stopped
+                    blocks.append(note)
     if _has(profile, "wards"):
         wards = profile.tables["wards"]
         rows = wards.filter(pa.compute.equal(wards["offence_family"], family))

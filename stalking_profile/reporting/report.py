@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from stalking_profile.errors import ConfigError, StalkingProfileError
 from stalking_profile.force import Force, load_force
@@ -61,6 +61,8 @@ def _map_maker(store: Store, force: Force) -> MapMaker:
     areas = default_lsoas(force)
 
     def make(profile: Profile, measure: str) -> list[Chart]:
+        if measure == "district":
+            return [_district_map(profile, areas, force, f"{ATTRIBUTION} {areas.attribution}")]
         hotspots = profile.tables.get("hotspots")
         levels = set(hotspots.column("level").to_pylist()) if hotspots is not None else set()
         level = "ward" if "ward" in levels else "lsoa"
@@ -72,6 +74,29 @@ def _map_maker(store: Store, force: Force) -> MapMaker:
         return [Chart(f"map_{level}_{measure}", f"{profile.family.capitalize()} by {level}: {what}", spec, alt)]
 
     return make
+
+
+def _district_map(profile: Profile, areas: Any, force: Force, attribution: str) -> Chart:
+    """Crimes in the window by district (the LSOAs dissolved by district): large counts, so
+    drawn for every audience; a suppressed count is drawn grey."""
+    import shapely
+
+    from stalking_profile.reporting.maps import area_features, value_map
+
+    codes = list(force.district_codes)
+    polygons = [shapely.union_all([p for p, d in zip(areas.polygons, areas.district_codes, strict=True) if d == c])
+                for c in codes]
+    names = [d.name for d in force.districts]
+    counts = {r["district"]: r["current"] for r in profile.tables["volumes"].to_pylist() if r["domestic"] == "All"}
+    values = {c: float(v) if isinstance(v, int | float) else None for c, v in counts.items()}
+    spec = value_map(area_features(codes, names, polygons), values, title=f"{profile.family.capitalize()} by district",
+                     period=profile.period.label, family=profile.family, measure="crimes", attribution=attribution,
+                     palette="colourblind")
+    shown = ", ".join(f"{n} {int(v):,}" for n, c in zip(names, codes, strict=True)
+                      if isinstance(v := values.get(c), float))
+    alt = (f"Map of {force.name}'s districts shaded by recorded {profile.family} crimes, {profile.period.label}"
+           + (f": {shown}." if shown else "."))
+    return Chart("map_district", f"{profile.family.capitalize()} by district", spec, alt)
 
 
 def make_report(store: Store, request: ProfileRequest, force: Force | None = None,

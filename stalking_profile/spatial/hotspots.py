@@ -8,7 +8,9 @@ across areas before areas are called hot or cold at 99, 95 or 90% confidence.
 
 from __future__ import annotations
 
+import hashlib
 import warnings
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +66,10 @@ def _two_sided(p_sim: Any) -> FloatArray:
     return np.minimum(2.0 * np.asarray(p_sim, dtype=float), 1.0)
 
 
+#: Gi* results by weights object (held weakly: dropped with the weights) and values, permutations, seed.
+_GI_CACHE: weakref.WeakKeyDictionary[Any, dict[tuple[str, int, int, int], LocalResult]] = weakref.WeakKeyDictionary()
+
+
 def gi_star(values: FloatArray, w: Any, permutations: int, seed: int) -> LocalResult:
     """Local Getis-Ord Gi* (binary weights, self-weight 1) with two-sided permutation p-values.
 
@@ -90,12 +96,17 @@ def gi_star(values: FloatArray, w: Any, permutations: int, seed: int) -> LocalRe
     """
     import esda
 
+    y = np.asarray(values, dtype=float)
+    key = (hashlib.sha256(y.tobytes()).hexdigest(), len(y), permutations, seed)
+    cache = _GI_CACHE.setdefault(w, {})
+    if key in cache:  # the same values, weights and seed give the same result: computed once per run
+        return cache[key]
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore")
-        g = esda.G_Local(np.asarray(values, dtype=float), w, transform="B", star=True, permutations=permutations,
-                         seed=seed)
+        g = esda.G_Local(y, w, transform="B", star=True, permutations=permutations, seed=seed)
     z, p = np.asarray(g.Zs, dtype=float), _two_sided(g.p_sim)
-    return LocalResult(np.asarray(g.Gs, dtype=float), z, p, fdr_adjust(p))
+    cache[key] = result = LocalResult(np.asarray(g.Gs, dtype=float), z, p, fdr_adjust(p))
+    return result
 
 
 def local_moran(values: FloatArray, w: Any, permutations: int, seed: int) -> LocalResult:
