@@ -114,3 +114,25 @@ def test_worklist_cli_writes_csv_xlsx_json_and_refuses_public(tmp_path: Path) ->
     refused = runner.invoke(app, [*base, "--audience", "partner", "--out", str(tmp_path / "p.csv")])
     assert refused.exit_code == 2 and "internal use only" in refused.stderr
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_detections_are_kept_in_the_store_per_detector_version(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each MO text is read once per detector version; only hashes are stored, never the text."""
+    from stalking_profile.online import cache
+    from stalking_profile.online.lexicon import load_lexicon, parse_lexicon
+    from stalking_profile.store import tables
+
+    texts = [TECH, NONE, TECH, None, NEGATED]
+    first = cache.detections(store, texts)
+    assert first.column("detected").to_pylist() == [True, False, True, False, False]
+    stored = store.table(tables.MO_DETECTIONS).to_pyarrow()
+    assert stored.num_rows == 3 and TECH not in str(stored.to_pylist())  # 3 distinct texts, no text kept
+    calls: list[str] = []
+    real = cache.detect
+    monkeypatch.setattr(cache, "detect", lambda text, lexicon: calls.append(text) or real(text, lexicon))
+    assert cache.detections(store, texts).equals(first) and calls == []  # all read back from the store
+    shipped = (Path(__file__).parents[1] / "stalking_profile/data/technology.toml").read_text()
+    other = parse_lexicon(shipped.replace('"landlines?",', '"landlines?", "carrier pigeons?",', 1), "other")
+    assert cache.detector_version(other) != cache.detector_version(load_lexicon())
+    cache.detections(store, texts, other)
+    assert sorted(calls) == sorted([TECH, NONE, NEGATED])  # a new version reads every text again

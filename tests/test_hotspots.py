@@ -28,7 +28,8 @@ VALUES = np.array([2.0, 3, 1, 8, 9, 7, 1, 2, 3, 0, 5, 6, 2, 1, 9, 8], dtype=floa
 def test_gi_star_matches_esda_for_the_same_seed() -> None:
     w = lat2W(4, 4, rook=False)
     ours = gi_star(VALUES, w, permutations=999, seed=7)
-    theirs = esda.G_Local(VALUES, lat2W(4, 4, rook=False), transform="B", star=True, permutations=999, seed=7)
+    theirs = esda.G_Local(VALUES, lat2W(4, 4, rook=False), transform="B", star=True, permutations=999, seed=7,
+                          n_jobs=1)
     np.testing.assert_allclose(ours.z, theirs.Zs, rtol=1e-12)
     np.testing.assert_allclose(ours.p_sim, np.minimum(2 * theirs.p_sim, 1), rtol=1e-12)
 

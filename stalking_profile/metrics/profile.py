@@ -184,7 +184,7 @@ def build_profile(
             "risk_assessment": risk_assessment(crimes, period, force),
             "handling_by_relationship": handling_by_relationship(crimes, period),
         }
-        people, people_notes = people_tables(crimes, period, force, lexicon, demographics_config)
+        people, people_notes = people_tables(crimes, period, force, lexicon, demographics_config, store)
         profile.tables.update(people)
         in_window = _count(within(crimes, period)) + _count(within(crimes, profile.previous))
     if req.cumulative and req.audience == "internal":

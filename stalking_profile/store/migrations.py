@@ -82,6 +82,11 @@ def _person_clusters(con: SQLBackend) -> None:
 
 Migration = tuple[int, str, Callable[[SQLBackend], None]]
 
+def _detections(con: SQLBackend) -> None:
+    if tables.MO_DETECTIONS not in con.list_tables():
+        con.create_table(tables.MO_DETECTIONS, schema=tables.SCHEMAS[tables.MO_DETECTIONS])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     (1, "batches, crimes, issues, rejects, linkage tokens, current_crimes view", _initial),
     (2, "geography: imports, LSOA-ward lookup, ward population, IMD", _geography),
@@ -90,6 +95,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     (5, "geography: LSOA population", _lsoa_population),
     (6, "risk forms: completed DASH, S-DASH and DARA forms and their answers", _risk_forms),
     (7, "linkage of duplicated nominals: link runs, person clusters and scored pairs", _person_clusters),
+    (8, "technology detections cached by MO-text hash and detector version", _detections),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

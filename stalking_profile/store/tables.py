@@ -20,6 +20,7 @@ __all__ = [
     "LINK_RUNS",
     "META",
     "MIGRATIONS",
+    "MO_DETECTIONS",
     "PERSON_CLUSTERS",
     "POLICEUK",
     "REJECTED_ROWS",
@@ -50,6 +51,8 @@ LINK_COMPARISONS = ("name", "birth_date", "approx_birth_year", "sex", "district"
 #: Completed risk forms (DASH, S-DASH, DARA), one row per form, and their answers, one row per answered question.
 RISK_FORMS = "risk_forms"
 RISK_FORM_ANSWERS = "risk_form_answers"
+#: Technology detections by MO-text hash and detector version: derived data, re-made at will.
+MO_DETECTIONS = "mo_detections"
 #: Geography layers and their tables.
 GEO_LAYERS = {"lookup": "geo_lookup", "ward_population": "geo_ward_population", "imd": "geo_lsoa_imd",
               "ward_boundaries": "geo_ward_boundaries", "lsoa_boundaries": "geo_lsoa_boundaries",
@@ -78,6 +81,8 @@ def crime_schema() -> Schema:
 
 
 SCHEMAS: dict[str, Schema] = {
+    MO_DETECTIONS: ibis.schema({"detector": "string", "text_hash": "string", "detected": "boolean",
+                                "terms": "string", "categories": "string"}),
     MIGRATIONS: ibis.schema({"version": "int64", "description": "string", "applied_at": "timestamp"}),
     META: ibis.schema({"key": "string", "value": "string"}),
     BATCHES: ibis.schema(

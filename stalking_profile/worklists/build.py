@@ -74,7 +74,7 @@ class _Context:
 
 
 def _cyber_flag(ctx: _Context) -> ibis.Table:
-    t = with_detection(ctx.crimes, ctx.lexicon)
+    t = with_detection(ctx.crimes, ctx.lexicon, ctx.store)
     t = t.filter(t.tech_detected.fill_null(False) & ~t.cyber_flag.fill_null(False))
     return t.select(
         "crime_ref", "district", "recorded_date",
