@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -81,6 +82,8 @@ def display_cell(name: str, value: Any) -> str:
     ('6,129', '21.9', '2.33')
     >>> display_cell("change_p_value", 2e-58), display_cell("crimes", "<5"), display_cell("x", None)
     ('<0.001', '<5', '')
+    >>> display_cell("count", "1449"), display_cell("pct", "'-3.14"), display_cell("area_code", "E01010568")
+    ('1,449', '-3.14', 'E01010568')
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -96,7 +99,13 @@ def display_cell(name: str, value: Any) -> str:
         return f"{value:,.2f}"
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value)
+    text = str(value)
+    number = text[1:] if text.startswith("'") else text  # spreadsheet-safe text from a suppressed table
+    if re.fullmatch(r"-?\d+", number):  # a partner or public table holds numbers as text beside <5
+        return display_cell(name, int(number))
+    if re.fullmatch(r"-?\d+\.\d*", number):
+        return display_cell(name, float(number))
+    return text
 
 
 def _numeric(table: pa.Table, column: str) -> bool:
