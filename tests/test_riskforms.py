@@ -316,7 +316,7 @@ def test_cli_import_and_questions(tmp_path: Path) -> None:
     assert "read 5 = accepted 4 + rejected 1" in out and "DASH 1, S-DASH 2, DARA 1" in out
     assert "form_type 'ODARA' is not a known form" in out and "not in the store yet" in out
     code, out, _ = _run("forms", "import", str(path), "--db", db)
-    assert code == 0 and "already imported as forms batch 1; nothing changed" in out
+    assert code == 0 and "already imported as risk forms batch 1; nothing changed" in out
     code, out, _ = _run("forms", "questions", "--type", "sdash")
     assert code == 0 and out.startswith("S-DASH:") and out.count("\n  Q") == 11 and "Q12" not in out
     code, out, _ = _run("forms", "questions")

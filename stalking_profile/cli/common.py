@@ -19,10 +19,32 @@ from stalking_profile.errors import InputFileError, StalkingProfileError
 from stalking_profile.force import Force, load_force
 
 __all__ = [
-    "AsOfOption", "AudienceOption", "DbOption", "ExcludeOnlineOption", "ForceOption", "FormatOption",
-    "OffenceOption", "PeriodOption", "PermutationsOption", "SeedOption", "SuppressOption", "ToOption",
-    "WorklistOut", "app", "check_format", "err", "force_config", "forms_app", "geography_app", "mapping_app", "out",
-    "user_errors", "worklist_app",
+    "AsOfOption",
+    "AudienceOption",
+    "DbOption",
+    "ExcludeOnlineOption",
+    "ForceOption",
+    "FormatOption",
+    "OffenceOption",
+    "PeriodOption",
+    "PermutationsOption",
+    "SeedOption",
+    "SuppressOption",
+    "ToOption",
+    "WorklistOut",
+    "app",
+    "check_format",
+    "err",
+    "force_config",
+    "forms_app",
+    "geography_app",
+    "mapping_app",
+    "out",
+    "print_record_import",
+    "referral_app",
+    "spo_app",
+    "user_errors",
+    "worklist_app",
 ]  # fmt: skip
 
 app = typer.Typer(
@@ -40,6 +62,11 @@ geography_app = typer.Typer(help="The force's geography: wards, population, depr
 app.add_typer(geography_app, name="geography")
 forms_app = typer.Typer(help="Completed risk forms (DASH, S-DASH, DARA): import and checklists.", no_args_is_help=True)
 app.add_typer(forms_app, name="forms")
+spo_app = typer.Typer(help="Stalking Protection Order cases: events, import and state.", no_args_is_help=True)
+app.add_typer(spo_app, name="spo")
+referral_app = typer.Typer(help="Victim referrals (ISAC, Paladin, Stalking Helpline, IDVA, ...): import and list.",
+                            no_args_is_help=True)
+app.add_typer(referral_app, name="referral")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -119,3 +146,28 @@ def check_format(fmt: str) -> None:
     """Refuse an unknown --format before any work is done."""
     if fmt not in ("csv", "xlsx", "json"):
         raise InputFileError(f"unknown format '{fmt}'", "use --format csv, xlsx or json")
+
+
+def print_record_import(result: Any, kind: str, accepted: str) -> None:
+    """The accounting of a case-records import (risk forms, referrals): read = accepted + rejected,
+    accepted = new + already stored, then the commonest problems; ``accepted`` says what was taken."""
+    def say(text: str) -> None:
+        out.print(text, highlight=False, markup=False)
+
+    if result.already_imported:
+        say(f"{result.file_name}: already imported as {kind} batch {result.batch_id}; nothing changed.")
+        return
+    say(f"{result.file_name} -> batch {result.batch_id} ({kind})\n"
+        f"  read {result.rows_read:,} = accepted {result.rows_accepted:,} + rejected {result.rows_rejected:,}\n"
+        f"  accepted {result.rows_accepted:,} = new {result.rows_new:,} + already stored {result.rows_unchanged:,}; "
+        f"{result.rows_warned:,} rows with warnings\n"
+        f"  {accepted}")
+    if result.rows_blank:
+        say(f"  {result.rows_blank:,} blank lines skipped")
+    if result.ignored_columns:
+        say(f"  columns not used: {', '.join(result.ignored_columns)}")
+    for severity, column, rows, example in result.problems[:12]:
+        label = "rejected" if severity == "error" else "warning "
+        say(f"  {label} {rows:>7,} rows  {column}: {example}")
+    if result.rows_rejected:
+        say(f"  rejected rows are in the store's rejected_rows table (batch {result.batch_id})")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from stalking_profile.cli.common import DbOption, forms_app, out, user_errors
+from stalking_profile.cli.common import DbOption, forms_app, out, print_record_import, user_errors
 from stalking_profile.errors import InputFileError
 from stalking_profile.riskforms.checklists import CHECKLISTS_ENV, Checklist, load_checklists
 from stalking_profile.riskforms.imports import FormImportResult, import_forms
@@ -24,24 +24,8 @@ def _say(text: str) -> None:
 
 
 def _print_import(result: FormImportResult) -> None:
-    if result.already_imported:
-        _say(f"{result.file_name}: already imported as forms batch {result.batch_id}; nothing changed.")
-        return
-    kinds = ", ".join(f"{t} {n:,}" for t, n in result.by_type.items()) or "none"
-    _say(f"{result.file_name} -> batch {result.batch_id} (risk forms)\n"
-         f"  read {result.rows_read:,} = accepted {result.rows_accepted:,} + rejected {result.rows_rejected:,}\n"
-         f"  accepted {result.rows_accepted:,} = new {result.rows_new:,} + already stored {result.rows_unchanged:,}; "
-         f"{result.rows_warned:,} rows with warnings\n"
-         f"  forms accepted: {kinds}")
-    if result.rows_blank:
-        _say(f"  {result.rows_blank:,} blank lines skipped")
-    if result.ignored_columns:
-        _say(f"  columns not used: {', '.join(result.ignored_columns)}")
-    for severity, column, rows, example in result.problems[:12]:
-        label = "rejected" if severity == "error" else "warning "
-        _say(f"  {label} {rows:>7,} rows  {column}: {example}")
-    if result.rows_rejected:
-        _say(f"  rejected rows are in the store's rejected_rows table (batch {result.batch_id})")
+    counts = ", ".join(f"{t} {n:,}" for t, n in result.by_type.items()) or "none"
+    print_record_import(result, "risk forms", f"forms accepted: {counts}")
 
 
 @forms_app.command("import")

@@ -25,7 +25,8 @@ from stalking_profile.cli.common import (
 )
 from stalking_profile.store.connection import open_store
 
-__all__ = ["worklist_cyber_flag", "worklist_domestic_under_16", "worklist_stalking_not_recorded"]
+__all__ = ["worklist_cyber_flag", "worklist_domestic_under_16", "worklist_stalking_not_recorded",
+           "worklist_unreferred_victims"]
 
 
 @worklist_app.command("cyber-flag")
@@ -54,7 +55,7 @@ def worklist_domestic_under_16(
 
 def _worklist(name: str, out_path: Path, db: str | None, period: str | None, to: str | None, as_of: int | None,
               offence: str, fmt: str, audience: str, force: Path | None, lexicon: Path | None,
-              risk_config: Path | None = None) -> None:
+              risk_config: Path | None = None, days: int = 28) -> None:
     from stalking_profile.disclosure.audience import parse_audience
     from stalking_profile.online.lexicon import load_lexicon
     from stalking_profile.people.settings import load_risk_settings
@@ -62,7 +63,7 @@ def _worklist(name: str, out_path: Path, db: str | None, period: str | None, to:
     from stalking_profile.worklists.build import WorklistRequest, build_worklist
 
     check_format(fmt)
-    request = WorklistRequest(name, period, to, offence, as_of, parse_audience(audience))
+    request = WorklistRequest(name, period, to, offence, as_of, parse_audience(audience), days)
     words = load_lexicon(str(lexicon) if lexicon else None)
     risk = load_risk_settings(str(risk_config) if risk_config else None)
     with open_store(db, create=False) as store:
@@ -114,3 +115,17 @@ def worklist_stalking_not_recorded(
     """Crimes of any offence whose risk form (imported with `forms import`) answers a stalking question
     yes while the crime is not coded as stalking: the seed's rule is that it must then be recorded."""
     _worklist("stalking-not-recorded", out_path, db, period, to, as_of, "stalking", fmt, audience, force, None)
+
+
+@worklist_app.command("unreferred-victims")
+@user_errors
+def worklist_unreferred_victims(
+    out_path: WorklistOut, db: DbOption = None, period: PeriodOption = None, to: ToOption = None,
+    as_of: AsOfOption = None, fmt: FormatOption = "csv", audience: AudienceOption = "internal",
+    force: ForceOption = None,
+    days: Annotated[int, typer.Option("--days", help="Days after recording with no referral")] = 28,
+) -> None:
+    """Stalking crimes recorded at least --days before the period's end whose victim has no referral
+    recorded (`stalking-profile referral import`)."""
+    _worklist("unreferred-victims", out_path, db, period, to, as_of, "stalking", fmt, audience, force, None, None,
+              days)

@@ -11,7 +11,7 @@ Partner and public outputs leave out the tables in :data:`INTERNAL_TABLES`: outc
 month and by relationship split the outcomes so finely that most cells are small, and protecting
 them would hide much of the headline outcome tables; the data-quality table is for the force;
 the cumulative-risk and allocation tables describe the handling of identifiable patterns of
-offending and are for the force's own review.
+offending and are for the force's own review; SPO and referral counts are small and stay internal.
 Columns listed in :data:`DROPPED` are statistics from which small counts could be rebuilt (Gi*
 z-scores are linear in the counts) and are removed.
 """
@@ -41,7 +41,7 @@ DROPPED: dict[str, tuple[str, ...]] = {
 }
 #: Tables left out of partner and public outputs.
 INTERNAL_TABLES: tuple[str, ...] = ("outcome_maturity", "outcome_groups_by_relationship", "demographics_quality",
-                                   "cumulative_risk", "allocation")
+                                   "cumulative_risk", "allocation", "spo", "referrals")
 
 _Y, _N = "Y", "N"
 _DOMESTIC = {"All": None, "Domestic": "Domestic", "Non-Domestic": "Non-Domestic"}

@@ -17,6 +17,7 @@ from stalking_profile.disclosure.audience import Audience, marking
 from stalking_profile.disclosure.protect import Protection
 from stalking_profile.errors import ConfigError
 from stalking_profile.force import Force, load_force
+from stalking_profile.metrics.case_tables import case_tables
 from stalking_profile.metrics.config import ProfileConfig, load_config
 from stalking_profile.metrics.demographics import DemographicsConfig, load_demographics_config
 from stalking_profile.metrics.geography_tables import geography_tables
@@ -191,6 +192,10 @@ def build_profile(
         tables, risk_notes = risk_tables(store, codes, period, force, risk or load_risk_settings(), as_of)
         profile.tables.update(tables)
         people_notes = people_notes + risk_notes
+    if req.audience == "internal":
+        cases, case_notes = case_tables(store, period, force, as_of)
+        profile.tables.update(cases)
+        people_notes = people_notes + case_notes
     empty_notes = []
     if in_window == 0:  # the contract: a table with no data has its header and no rows
         profile.tables = {name: t.schema.empty_table() for name, t in profile.tables.items()}

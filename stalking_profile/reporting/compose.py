@@ -183,10 +183,34 @@ def _handling(profile: Profile, force: Force) -> list[Block]:
     if _has(profile, "handling_by_relationship"):
         blocks.append(table_block(profile.tables["handling_by_relationship"], "handling_by_relationship",
                                   "Arrest and risk-assessment rates by relationship"))
-    blocks += [Heading("Stalking Protection Orders, referrals, audits and training", 2),
-               Paragraph("The store holds no Stalking Protection Order, victim referral, audit or training records "
-                         "yet, so this report gives no figures for them. They will appear here once those records "
-                         "are kept in the store.", "placeholder")]
+    return blocks + _case_records(profile)
+
+
+#: Case records kept beside the crimes: profile table, heading, what the table shows, the records' name.
+_CASE_TABLES = (("spo", "Stalking Protection Orders", "Stalking Protection Orders by district",
+                 "Stalking Protection Order"),
+                ("referrals", "Victim referrals", "Victims referred to specialist stalking advocacy",
+                 "victim referral"))
+
+
+def _case_records(profile: Profile) -> list[Block]:
+    """SPOs and referrals where the store holds them; an honest placeholder for what it does not."""
+    blocks: list[Block] = []
+    missing = []
+    for name, heading, title, records in _CASE_TABLES:
+        if _has(profile, name):
+            blocks += [Heading(heading, 2), table_block(profile.tables[name], name, title)]
+        else:
+            missing.append(records)
+    if profile.audience != "internal":
+        return [Heading("Stalking Protection Orders, referrals, audits and training", 2),
+                Paragraph("Figures on Stalking Protection Orders, victim referrals, audits and training are for the "
+                          "force's own readers: their counts are small.", "placeholder")]
+    missing += ["dip-sample audit", "training"]
+    blocks += [Heading("Audits and training" if len(missing) == 2 else "Records not yet kept", 2),
+               Paragraph(f"The store holds no {', '.join(missing[:-1])} or {missing[-1]} records yet, so this "
+                         "report gives no figures for them. They will appear here once those records are kept in "
+                         "the store.", "placeholder")]
     return blocks
 
 

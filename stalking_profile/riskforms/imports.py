@@ -19,22 +19,20 @@ per form) and ``risk_form_answers`` (one row per answered question).
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from stalking_profile import __version__
-from stalking_profile.errors import InputFileError, StoreError
+from stalking_profile.errors import InputFileError
 from stalking_profile.ingest.readers import file_sha256, read_extract
 from stalking_profile.riskforms.checklists import Checklists, load_checklists
 from stalking_profile.riskforms.validate import ValidatedForms, validate_forms
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
-from stalking_profile.store.loader import Tx, move_staged, transaction
+from stalking_profile.store.loader import move_staged, transaction
+from stalking_profile.store.records import batch_row, claim_batch, numbered_rows, previous_import, problems
 
 __all__ = ["SOURCE_KIND", "FormImportResult", "import_forms"]
 
@@ -62,12 +60,6 @@ class FormImportResult:
     problems: list[tuple[str, str, int, str]] = field(default_factory=list)  # severity, column, rows, example
 
 
-def _previous_import(store: Store, sha: str) -> int | None:
-    b = store.table(tables.BATCHES)
-    found = b.filter((b.source_kind == SOURCE_KIND) & (b.file_sha256 == sha)).batch_id.min().to_pyarrow().as_py()
-    return None if found is None else int(found)
-
-
 def _known_refs(store: Store, refs: pa.Array) -> pa.Array:
     """True where a crime with that reference has been imported (in any version)."""
     unique = pc.unique(refs).to_pylist()
@@ -80,54 +72,10 @@ def _known_refs(store: Store, refs: pa.Array) -> pa.Array:
     return pc.is_in(refs, value_set=pa.array(sorted(found), pa.string()))
 
 
-def _numbered_rows(table: pa.Table) -> tuple[pa.Table, int]:
-    """The table with each row's line in the file (header = 1), without blank rows (counted, as
-    crime imports count them: Excel's trailing ",,,," lines are not forms)."""
-    numbers = pa.array(range(2, table.num_rows + 2), pa.int64())
-    keep = functools.reduce(pc.or_, [pc.is_valid(c) for c in table.columns]).fill_null(False)
-    kept = table.append_column("row_number", numbers).filter(keep)
-    return kept, table.num_rows - kept.num_rows
-
-
-def _problems(issues: pa.Table) -> list[tuple[str, str, int, str]]:
-    if issues.num_rows == 0:
-        return []
-    counted = issues.group_by(["severity", "column_name"]).aggregate([("row_number", "count_distinct"),
-                                                                      ("reason", "min")]).to_pylist()
-    counted.sort(key=lambda r: (r["severity"] != "error", -r["row_number_count_distinct"], r["column_name"]))
-    return [(r["severity"], r["column_name"], r["row_number_count_distinct"], r["reason_min"]) for r in counted]
-
-
-def _batch_row(result: FormImportResult, file_format: str, encoding: str, source: str,
-               started: dt.datetime) -> pa.Table:
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    schema = pa.schema([(f.name, f.type) for f in tables.SCHEMAS[tables.BATCHES].to_pyarrow()
-                        if f.name not in ("batch_id", "rows_new", "rows_changed", "rows_unchanged")])
-    return pa.table({
-        "source_kind": [SOURCE_KIND], "file_name": [result.file_name], "file_sha256": [result.file_sha256],
-        "file_format": [file_format], "encoding": [encoding], "mapping": [source], "key_fingerprint": [None],
-        "tool_version": [__version__], "started_at": [started], "finished_at": [now],
-        "rows_read": [result.rows_read], "rows_accepted": [result.rows_accepted],
-        "rows_rejected": [result.rows_rejected], "rows_warned": [result.rows_warned],
-    }, schema=schema)
-
-
-def _claim_batch(tx: Tx, store: Store, sha: str) -> int:
-    """Under the lock: the next batch id, unless another process imported this file meanwhile."""
-    if store.engine == "postgres":
-        tx.execute(f"LOCK TABLE {tables.BATCHES} IN EXCLUSIVE MODE")
-    if not re.fullmatch(r"[0-9a-f]{64}", sha):  # it is written into SQL below
-        raise ValueError(f"not a file hash: {sha!r}")
-    if tx.execute(f"SELECT 1 FROM {tables.BATCHES} WHERE source_kind = '{SOURCE_KIND}' AND file_sha256 = '{sha}'"):
-        raise StoreError("this file was imported by another process while it was being read; nothing was written",
-                         "run `stalking-profile info` to see the batch")
-    return int(tx.execute(f"SELECT COALESCE(MAX(batch_id), 0) + 1 FROM {tables.BATCHES}")[0][0])
-
-
 def _write(store: Store, batch: pa.Table, forms: ValidatedForms) -> tuple[int, int]:
     """Write the batch in one transaction; returns its id and the number of new forms."""
     with transaction(store) as tx:
-        batch_id = _claim_batch(tx, store, batch["file_sha256"][0].as_py())
+        batch_id = claim_batch(tx, store, SOURCE_KIND, batch["file_sha256"][0].as_py())
         base = int(tx.execute(f"SELECT COALESCE(MAX(form_id), 0) FROM {tables.RISK_FORMS}")[0][0])
         tx.stage("_sp_stage_forms", tables.RISK_FORMS, forms.forms)
         tx.stage("_sp_stage_answers", tables.RISK_FORM_ANSWERS, forms.answers)
@@ -164,23 +112,23 @@ def import_forms(path: Path, store: Store, *, checklists: Checklists | None = No
         raise InputFileError(f"{path} not found", "check the path; the file must exist and be readable")
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     result = FormImportResult(path.name, file_sha256(path), None)
-    previous = _previous_import(store, result.file_sha256)
+    previous = previous_import(store, SOURCE_KIND, result.file_sha256)
     if previous is not None:
         result.batch_id, result.already_imported = previous, True
         return result
     checklists = checklists or load_checklists()
     raw = read_extract(path, sheet)
-    table, result.rows_blank = _numbered_rows(raw.table)
+    table, result.rows_blank = numbered_rows(raw.table)
     if table.num_rows == 0:
         raise InputFileError(f"{path.name} has a header but no forms", "export the forms again with their rows")
     forms = validate_forms(table, path.name, checklists, today or dt.date.today(),
                            lambda refs: _known_refs(store, refs))
     result.rows_read, result.rows_warned = forms.rows_read, forms.rows_warned
     result.rows_accepted, result.rows_rejected = forms.forms.num_rows, forms.rejected.num_rows
-    result.ignored_columns, result.problems = forms.ignored_columns, _problems(forms.issues)
+    result.ignored_columns, result.problems = forms.ignored_columns, problems(forms.issues)
     types = forms.forms["form_type"].to_pylist()
     result.by_type = {t: types.count(t) for t in checklists.types if t in types}
-    batch = _batch_row(result, raw.file_format, raw.encoding, checklists.source, started)
+    batch = batch_row(SOURCE_KIND, result, raw.file_format, raw.encoding, checklists.source, started)
     result.batch_id, result.rows_new = _write(store, batch, forms)
     result.rows_unchanged = result.rows_accepted - result.rows_new
     return result

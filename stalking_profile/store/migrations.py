@@ -87,6 +87,16 @@ def _detections(con: SQLBackend) -> None:
         con.create_table(tables.MO_DETECTIONS, schema=tables.SCHEMAS[tables.MO_DETECTIONS])
 
 
+def _spo_events(con: SQLBackend) -> None:
+    if tables.SPO_EVENTS not in con.list_tables():
+        con.create_table(tables.SPO_EVENTS, schema=tables.SCHEMAS[tables.SPO_EVENTS])
+
+
+def _referral_events(con: SQLBackend) -> None:
+    if tables.REFERRAL_EVENTS not in con.list_tables():
+        con.create_table(tables.REFERRAL_EVENTS, schema=tables.SCHEMAS[tables.REFERRAL_EVENTS])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     (1, "batches, crimes, issues, rejects, linkage tokens, current_crimes view", _initial),
     (2, "geography: imports, LSOA-ward lookup, ward population, IMD", _geography),
@@ -96,6 +106,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     (6, "risk forms: completed DASH, S-DASH and DARA forms and their answers", _risk_forms),
     (7, "linkage of duplicated nominals: link runs, person clusters and scored pairs", _person_clusters),
     (8, "technology detections cached by MO-text hash and detector version", _detections),
+    (9, "Stalking Protection Order case events", _spo_events),
+    (10, "victim referrals: offered, made, accepted and declined events", _referral_events),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -23,11 +23,13 @@ __all__ = [
     "MO_DETECTIONS",
     "PERSON_CLUSTERS",
     "POLICEUK",
+    "REFERRAL_EVENTS",
     "REJECTED_ROWS",
     "RISK_FORMS",
     "RISK_FORM_ANSWERS",
     "ROW_ISSUES",
     "SCHEMAS",
+    "SPO_EVENTS",
     "crime_schema",
 ]
 
@@ -53,6 +55,10 @@ RISK_FORMS = "risk_forms"
 RISK_FORM_ANSWERS = "risk_form_answers"
 #: Technology detections by MO-text hash and detector version: derived data, re-made at will.
 MO_DETECTIONS = "mo_detections"
+#: Stalking Protection Order case events, append-only, one row per event (`stalking-profile spo`).
+SPO_EVENTS = "spo_events"
+#: Victim referrals (offered, made, accepted, declined), append-only, one row per event (`stalking-profile referral`).
+REFERRAL_EVENTS = "referral_events"
 #: Geography layers and their tables.
 GEO_LAYERS = {"lookup": "geo_lookup", "ward_population": "geo_ward_population", "imd": "geo_lsoa_imd",
               "ward_boundaries": "geo_ward_boundaries", "lsoa_boundaries": "geo_lsoa_boundaries",
@@ -170,4 +176,14 @@ SCHEMAS: dict[str, Schema] = {
          "form_hash": "string"}
     ),
     RISK_FORM_ANSWERS: ibis.schema({"batch_id": "int64", "form_id": "int64", "question": "int32", "answer": "string"}),
+    REFERRAL_EVENTS: ibis.schema(
+        {"batch_id": "int64", "event_id": "int64", "row_number": "int64", "crime_ref": "string",
+         "service": "string", "status": "string", "status_date": "date", "referral_ref": "string",
+         "event_hash": "string"}
+    ),
+    SPO_EVENTS: ibis.schema(
+        {"batch_id": "int64", "row_number": "int64", "case_ref": "string", "crime_ref": "string", "event": "string",
+         "event_date": "date", "district": "string", "outcome": "string", "reason": "string",
+         "duration_months": "int64", "terms": "string"}
+    ),
 }

@@ -25,6 +25,7 @@ from stalking_profile.online.lexicon import Lexicon, load_lexicon
 from stalking_profile.people.review import linked_history, score_period
 from stalking_profile.people.score import ScoredCrimes
 from stalking_profile.people.settings import RiskSettings, load_risk_settings
+from stalking_profile.referrals.measures import unreferred
 from stalking_profile.riskforms.stalking_check import stalking_not_recorded
 from stalking_profile.store.connection import Store
 from stalking_profile.worklists.people import cumulative_risk, missing_risk_assessment, repeat_people
@@ -45,6 +46,7 @@ class WorklistRequest:
     family: str = "stalking"
     as_of: int | None = None
     audience: Audience = "internal"
+    days: int = 28  # unreferred-victims: days after recording with no referral
 
 
 @dataclass
@@ -71,6 +73,7 @@ class _Context:
     as_of: int | None
     lexicon: Lexicon
     risk: RiskSettings
+    days: int = 28
 
 
 def _cyber_flag(ctx: _Context) -> ibis.Table:
@@ -115,6 +118,8 @@ WORKLISTS: dict[str, _Spec] = {
         linked, scored, risk, "victim", risk.repeat_victim_at_least))),
     "serial-suspects": _Spec("Serial suspects", _linked(lambda linked, scored, risk: repeat_people(
         linked, scored, risk, "suspect", risk.serial_suspect_at_least))),
+    "unreferred-victims": _Spec("Victims of stalking with no referral recorded",
+                                lambda ctx: unreferred(ctx.store, ctx.period, ctx.days, ctx.as_of)),
     "stalking-not-recorded": _Spec("Risk forms answering a stalking question yes on crimes not recorded as stalking",
                                    lambda ctx: stalking_not_recorded(ctx.store, ctx.period.start, ctx.period.end,
                                                                      ctx.as_of), every_offence=True),
@@ -138,7 +143,10 @@ def build_worklist(
     codes = (config or load_config()).family(request.family)
     period, as_of, _ = resolve_window(store, request.period, request.to, request.as_of, force)
     crimes = within(crimes_in(store, codes, None, as_of), period)
-    ctx = _Context(store, crimes, codes, period, as_of, lexicon or load_lexicon(), risk or load_risk_settings())
+    if request.days < 0:
+        raise ConfigError(f"--days {request.days} is negative", "give the days after recording as 0 or more")
+    ctx = _Context(store, crimes, codes, period, as_of, lexicon or load_lexicon(), risk or load_risk_settings(),
+                   request.days)
     rows = spec.build(ctx)
     if not isinstance(rows, pa.Table):
         rows = rows.order_by(["district", "recorded_date", "crime_ref"]).to_pyarrow()

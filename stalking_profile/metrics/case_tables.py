@@ -1,0 +1,46 @@
+"""Profile tables from the case records kept beside the crimes: SPOs and victim referrals.
+
+A table appears only when the store holds such records (an empty table would read as "none
+happened", which the store cannot say); the report says which records are not kept yet.
+Both tables are for the force's own readers: SPO and referral counts are small.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from stalking_profile.cases.spo_measures import spo_table
+from stalking_profile.force import Force
+from stalking_profile.metrics.periods import Period
+from stalking_profile.referrals.measures import referral_table
+from stalking_profile.store import tables
+from stalking_profile.store.connection import Store
+
+__all__ = ["CASE_TABLES", "case_tables"]
+
+#: Profile table name -> the store table whose records it needs.
+CASE_TABLES = {"spo": tables.SPO_EVENTS, "referrals": tables.REFERRAL_EVENTS}
+
+
+def _held(store: Store, name: str, as_of: int | None) -> bool:
+    t = store.table(name)
+    if as_of is not None:
+        t = t.filter(t.batch_id <= as_of)
+    return bool(t.count().to_pyarrow().as_py())
+
+
+def case_tables(store: Store, period: Period, force: Force, as_of: int | None = None
+                ) -> tuple[dict[str, pa.Table], list[str]]:
+    """``spo`` and ``referrals`` for ``period`` where the store holds those records, and notes."""
+    out: dict[str, pa.Table] = {}
+    notes = []
+    if _held(store, tables.SPO_EVENTS, as_of):
+        out["spo"] = spo_table(store, period, force, as_of)
+        notes.append("spo: Stalking Protection Order cases from the events kept with `stalking-profile spo import`; "
+                     "a case's stage is derived from its events; orders in force on the last day of the window.")
+    if _held(store, tables.REFERRAL_EVENTS, as_of):
+        out["referrals"] = referral_table(store, period, force, as_of)
+        notes.append("referrals: victims of stalking in the window with a referral made to specialist stalking "
+                     "advocacy (ISAC, National Stalking Helpline, Paladin: configurable), kept with "
+                     "`stalking-profile referral import`; each victim counted once per row.")
+    return out, notes

@@ -1,0 +1,139 @@
+"""Import a file of victim referrals as one append-only batch: all of it or none of it.
+
+Every row is validated (see :mod:`stalking_profile.referrals.validate`); rejected rows are kept in
+the store's ``rejected_rows`` table with their reasons and every issue in ``row_issues``, under the
+referral batch's id, as crime imports keep theirs. The rest land in ``referral_events``.
+
+- The batch is written in one transaction through the loader
+  (:func:`stalking_profile.store.loader.transaction`): a failure part-way leaves the store as it was.
+- Re-importing a file already imported as referrals (same SHA-256) changes nothing and says so.
+- Referrals are events, never updated: an event identical to a stored one (same crime, service,
+  status, date and reference) is not stored twice (counted as already stored).
+- The victim is not in the file: it comes through the crime's pseudonymous ``victim_id``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from stalking_profile.errors import InputFileError
+from stalking_profile.ingest.readers import file_sha256, read_extract
+from stalking_profile.referrals.services import STATUSES, Services, load_services
+from stalking_profile.referrals.validate import EVENT_SCHEMA, ValidatedReferrals, validate_referrals
+from stalking_profile.store import tables
+from stalking_profile.store.connection import Store
+from stalking_profile.store.loader import move_staged, transaction
+from stalking_profile.store.records import batch_row, claim_batch, numbered_rows, previous_import, problems
+
+__all__ = ["SOURCE_KIND", "ReferralImportResult", "import_referrals"]
+
+SOURCE_KIND = "referrals"
+_CHUNK = 1000  # literal lists stay small on both engines
+
+
+@dataclass
+class ReferralImportResult:
+    """The accounting of one import: read = accepted + rejected; accepted = new + already stored."""
+
+    file_name: str
+    file_sha256: str
+    batch_id: int | None
+    already_imported: bool = False
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    rows_new: int = 0
+    rows_unchanged: int = 0
+    rows_warned: int = 0
+    rows_blank: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    ignored_columns: list[str] = field(default_factory=list)
+    problems: list[tuple[str, str, int, str]] = field(default_factory=list)  # severity, column, rows, example
+
+
+def _recorded_dates(store: Store, refs: list[str]) -> dict[str, dt.date]:
+    """The current recorded date of each crime_ref that is in the store."""
+    crimes = store.current_crimes()
+    found: dict[str, dt.date] = {}
+    for start in range(0, len(refs), _CHUNK):
+        hits = crimes.filter(crimes.crime_ref.isin(refs[start:start + _CHUNK])).select("crime_ref", "recorded_date")
+        for row in hits.to_pyarrow().to_pylist():
+            if row["recorded_date"] is not None:
+                found[row["crime_ref"]] = row["recorded_date"]
+    return found
+
+
+def _stored_referrals(store: Store, refs: list[str]) -> set[tuple[str, str]]:
+    """The (crime_ref, service) pairs with a stored made, accepted or declined event."""
+    events = store.table(tables.REFERRAL_EVENTS)
+    found: set[tuple[str, str]] = set()
+    for start in range(0, len(refs), _CHUNK):
+        hits = events.filter(events.crime_ref.isin(refs[start:start + _CHUNK]),
+                             events.status.isin(["made", "accepted", "declined"]))
+        for row in hits.select("crime_ref", "service").distinct().to_pyarrow().to_pylist():
+            found.add((row["crime_ref"], row["service"]))
+    return found
+
+
+def _write(store: Store, batch: pa.Table, checked: ValidatedReferrals) -> tuple[int, int]:
+    """Write the batch in one transaction; returns its id and the number of new events."""
+    events = checked.events
+    with transaction(store) as tx:
+        batch_id = claim_batch(tx, store, SOURCE_KIND, batch["file_sha256"][0].as_py())
+        base = int(tx.execute(f"SELECT COALESCE(MAX(event_id), 0) FROM {tables.REFERRAL_EVENTS}")[0][0])
+        tx.stage("_sp_stage_referrals", tables.REFERRAL_EVENTS, events)
+        tx.stage("_sp_stage_issues", tables.ROW_ISSUES, checked.issues)
+        tx.stage("_sp_stage_rejected", tables.REJECTED_ROWS, checked.rejected)
+        fresh = (f"WHERE NOT EXISTS (SELECT 1 FROM {tables.REFERRAL_EVENTS} e "
+                 "WHERE e.event_hash = s.event_hash)")
+        new = int(tx.execute(f"SELECT COUNT(*) FROM _sp_stage_referrals s {fresh}")[0][0])
+        cols = ", ".join(c for c in EVENT_SCHEMA.names if c != "event_id")
+        tx.execute(f"INSERT INTO {tables.REFERRAL_EVENTS} (batch_id, event_id, {cols}) "
+                   f"SELECT {batch_id}, {base} + s.event_id, {', '.join('s.' + c for c in cols.split(', '))} "
+                   f"FROM _sp_stage_referrals s {fresh}")
+        move_staged(tx, "_sp_stage_issues", tables.ROW_ISSUES, checked.issues.column_names, batch_id)
+        move_staged(tx, "_sp_stage_rejected", tables.REJECTED_ROWS, checked.rejected.column_names, batch_id)
+        counts = {"rows_new": new, "rows_changed": 0, "rows_unchanged": events.num_rows - new}
+        for name, value in counts.items():
+            batch = batch.append_column(name, pa.array([value], pa.int64()))
+        tx.stage("_sp_stage_batch", tables.BATCHES, batch)
+        move_staged(tx, "_sp_stage_batch", tables.BATCHES, batch.column_names, batch_id)
+    return batch_id, new
+
+
+def import_referrals(path: Path, store: Store, *, services: Services | None = None, today: dt.date | None = None,
+                     sheet: str | None = None) -> ReferralImportResult:
+    """Import one referrals file (CSV, XLSX or Parquet) as a new batch.
+
+    Returns the accounting; a file imported as referrals before is not read again
+    (``already_imported``). File-level problems raise :class:`InputFileError`.
+    """
+    if not path.is_file():
+        raise InputFileError(f"{path} not found", "check the path; the file must exist and be readable")
+    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    result = ReferralImportResult(path.name, file_sha256(path), None)
+    previous = previous_import(store, SOURCE_KIND, result.file_sha256)
+    if previous is not None:
+        result.batch_id, result.already_imported = previous, True
+        return result
+    services = services or load_services()
+    raw = read_extract(path, sheet)
+    table, result.rows_blank = numbered_rows(raw.table)
+    if table.num_rows == 0:
+        raise InputFileError(f"{path.name} has a header but no referrals",
+                             "add one row per referral event under the template's header")
+    checked = validate_referrals(table, path.name, services, today or dt.date.today(),
+                                 lambda refs: _recorded_dates(store, refs), lambda refs: _stored_referrals(store, refs))
+    result.rows_read, result.rows_warned = checked.rows_read, checked.rows_warned
+    result.rows_accepted, result.rows_rejected = checked.events.num_rows, checked.rejected.num_rows
+    result.ignored_columns, result.problems = checked.ignored_columns, problems(checked.issues)
+    statuses = checked.events["status"].to_pylist()
+    result.by_status = {s: statuses.count(s) for s in STATUSES if s in statuses}
+    batch = batch_row(SOURCE_KIND, result, raw.file_format, raw.encoding, services.source, started)
+    result.batch_id, result.rows_new = _write(store, batch, checked)
+    result.rows_unchanged = result.rows_accepted - result.rows_new
+    return result

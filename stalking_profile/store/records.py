@@ -1,0 +1,95 @@
+"""What every import of case records shares (risk forms, referrals, SPO events): the file's
+earlier import, row numbering, the problems summary, the batch row and claiming a batch id.
+
+Each record kind has its own ``source_kind`` in the ``batches`` table, so the same file may be
+imported once as each kind, and ``--as-of`` covers records and crimes alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from typing import Protocol
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from stalking_profile import __version__
+from stalking_profile.errors import StoreError
+from stalking_profile.store import tables
+from stalking_profile.store.connection import Store
+from stalking_profile.store.loader import Tx
+
+__all__ = ["ImportCounts", "batch_row", "claim_batch", "numbered_rows", "previous_import", "problems"]
+
+
+class ImportCounts(Protocol):
+    """The accounting an import result carries into its ``batches`` row."""
+
+    file_name: str
+    file_sha256: str
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    rows_warned: int
+
+
+def previous_import(store: Store, kind: str, sha: str) -> int | None:
+    """The batch that imported this file as ``kind`` records, if one did."""
+    b = store.table(tables.BATCHES)
+    found = b.filter((b.source_kind == kind) & (b.file_sha256 == sha)).batch_id.min().to_pyarrow().as_py()
+    return None if found is None else int(found)
+
+
+def numbered_rows(table: pa.Table) -> tuple[pa.Table, int]:
+    """The rows with their line number in the file (the header is line 1), blank rows dropped;
+    and how many were blank.
+
+    Examples
+    --------
+    >>> kept, blank = numbered_rows(pa.table({"a": ["x", None, "y"]}))
+    >>> kept["row_number"].to_pylist(), blank
+    ([2, 4], 1)
+    """
+    numbers = pa.array(range(2, table.num_rows + 2), pa.int64())
+    keep = functools.reduce(pc.or_, [pc.is_valid(c) for c in table.columns]).fill_null(False)
+    kept = table.append_column("row_number", numbers).filter(keep)
+    return kept, table.num_rows - kept.num_rows
+
+
+def problems(issues: pa.Table) -> list[tuple[str, str, int, str]]:
+    """``(severity, column, rows, example)`` per column with issues: errors first, commonest first."""
+    if issues.num_rows == 0:
+        return []
+    counted = issues.group_by(["severity", "column_name"]).aggregate([("row_number", "count_distinct"),
+                                                                      ("reason", "min")]).to_pylist()
+    counted.sort(key=lambda r: (r["severity"] != "error", -r["row_number_count_distinct"], r["column_name"]))
+    return [(r["severity"], r["column_name"], r["row_number_count_distinct"], r["reason_min"]) for r in counted]
+
+
+def batch_row(kind: str, result: ImportCounts, file_format: str, encoding: str, source: str,
+              started: dt.datetime) -> pa.Table:
+    """The ``batches`` row of an import of ``kind`` records (all but its id and version counts)."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    schema = pa.schema([(f.name, f.type) for f in tables.SCHEMAS[tables.BATCHES].to_pyarrow()
+                        if f.name not in ("batch_id", "rows_new", "rows_changed", "rows_unchanged")])
+    return pa.table({
+        "source_kind": [kind], "file_name": [result.file_name], "file_sha256": [result.file_sha256],
+        "file_format": [file_format], "encoding": [encoding], "mapping": [source], "key_fingerprint": [None],
+        "tool_version": [__version__], "started_at": [started], "finished_at": [now],
+        "rows_read": [result.rows_read], "rows_accepted": [result.rows_accepted],
+        "rows_rejected": [result.rows_rejected], "rows_warned": [result.rows_warned],
+    }, schema=schema)
+
+
+def claim_batch(tx: Tx, store: Store, kind: str, sha: str) -> int:
+    """Under the lock: the next batch id, unless another process imported this file meanwhile."""
+    if store.engine == "postgres":
+        tx.execute(f"LOCK TABLE {tables.BATCHES} IN EXCLUSIVE MODE")
+    if not re.fullmatch(r"[0-9a-f]{64}", sha) or not re.fullmatch(r"[a-z_]+", kind):  # both go into SQL below
+        raise ValueError(f"not a file hash and record kind: {sha!r}, {kind!r}")
+    if tx.execute(f"SELECT 1 FROM {tables.BATCHES} WHERE source_kind = '{kind}' AND file_sha256 = '{sha}'"):
+        raise StoreError("this file was imported by another process while it was being read; nothing was written",
+                         "run `stalking-profile info` to see the batch")
+    return int(tx.execute(f"SELECT COALESCE(MAX(batch_id), 0) + 1 FROM {tables.BATCHES}")[0][0])
