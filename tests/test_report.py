@@ -15,7 +15,7 @@ import pytest
 from markupsafe import escape
 
 from stalking_profile.metrics.profile import ProfileRequest
-from stalking_profile.reporting.compose import LABELS, display_cell
+from stalking_profile.reporting.compose import display_cell, label
 from stalking_profile.reporting.document import TableBlock
 from stalking_profile.reporting.page import render_html
 from stalking_profile.reporting.pdf import render_pdf
@@ -94,7 +94,7 @@ def _parsed(page: str) -> _Tables:
 def _expected(report: Report, block: TableBlock) -> list[tuple[str, ...]]:
     """The rows the profile table gives for the block's columns, formatted as the report formats."""
     table = report.profile.tables[block.name]
-    by_label = {LABELS.get(c, c.replace("_", " ").capitalize()): c for c in table.column_names}
+    by_label = {label(c): c for c in table.column_names}
     columns = [by_label[h] for h in block.header]
     return [tuple(display_cell(c, r[c]) for c in columns) for r in table.select(columns).to_pylist()]
 

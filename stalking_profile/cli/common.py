@@ -43,6 +43,7 @@ __all__ = [
     "print_record_import",
     "referral_app",
     "spo_app",
+    "training_app",
     "user_errors",
     "worklist_app",
 ]  # fmt: skip
@@ -67,6 +68,9 @@ app.add_typer(spo_app, name="spo")
 referral_app = typer.Typer(help="Victim referrals (ISAC, Paladin, Stalking Helpline, IDVA, ...): import and list.",
                             no_args_is_help=True)
 app.add_typer(referral_app, name="referral")
+training_app = typer.Typer(help="Officer training (iLearn, supervisors, champions, investigators): import and list.",
+                           no_args_is_help=True)
+app.add_typer(training_app, name="training")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

@@ -41,7 +41,8 @@ DROPPED: dict[str, tuple[str, ...]] = {
 }
 #: Tables left out of partner and public outputs.
 INTERNAL_TABLES: tuple[str, ...] = ("outcome_maturity", "outcome_groups_by_relationship", "demographics_quality",
-                                   "cumulative_risk", "allocation", "spo", "referrals")
+                                   "cumulative_risk", "allocation", "spo", "referrals",
+                                   "training")
 
 _Y, _N = "Y", "N"
 _DOMESTIC = {"All": None, "Domestic": "Domestic", "Non-Domestic": "Non-Domestic"}

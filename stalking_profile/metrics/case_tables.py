@@ -1,4 +1,4 @@
-"""Profile tables from the case records kept beside the crimes: SPOs and victim referrals.
+"""Profile tables from the case records kept beside the crimes: SPOs, victim referrals, training.
 
 A table appears only when the store holds such records (an empty table would read as "none
 happened", which the store cannot say); the report says which records are not kept yet.
@@ -15,11 +15,12 @@ from stalking_profile.metrics.periods import Period
 from stalking_profile.referrals.measures import referral_table
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
+from stalking_profile.training.measures import training_table
 
 __all__ = ["CASE_TABLES", "case_tables"]
 
 #: Profile table name -> the store table whose records it needs.
-CASE_TABLES = {"spo": tables.SPO_EVENTS, "referrals": tables.REFERRAL_EVENTS}
+CASE_TABLES = {"spo": tables.SPO_EVENTS, "referrals": tables.REFERRAL_EVENTS, "training": tables.TRAINING_COMPLETIONS}
 
 
 def _held(store: Store, name: str, as_of: int | None) -> bool:
@@ -31,7 +32,7 @@ def _held(store: Store, name: str, as_of: int | None) -> bool:
 
 def case_tables(store: Store, period: Period, force: Force, as_of: int | None = None
                 ) -> tuple[dict[str, pa.Table], list[str]]:
-    """``spo`` and ``referrals`` for ``period`` where the store holds those records, and notes."""
+    """``spo``, ``referrals`` and ``training`` for ``period`` where the store holds those records, and notes."""
     out: dict[str, pa.Table] = {}
     notes = []
     if _held(store, tables.SPO_EVENTS, as_of):
@@ -43,4 +44,8 @@ def case_tables(store: Store, period: Period, force: Force, as_of: int | None = 
         notes.append("referrals: victims of stalking in the window with a referral made to specialist stalking "
                      "advocacy (ISAC, National Stalking Helpline, Paladin: configurable), kept with "
                      "`stalking-profile referral import`; each victim counted once per row.")
+    if _held(store, tables.TRAINING_COMPLETIONS, as_of):
+        out["training"] = training_table(store, period.end, force, as_of)
+        notes.append(f"training: officers who completed each course by {period.end} (pseudonymous officer ids, "
+                     "each counted once per course) against the targets in the training configuration.")
     return out, notes

@@ -27,7 +27,14 @@ from stalking_profile.referrals.validate import EVENT_SCHEMA, ValidatedReferrals
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
 from stalking_profile.store.loader import move_staged, transaction
-from stalking_profile.store.records import batch_row, claim_batch, numbered_rows, previous_import, problems
+from stalking_profile.store.records import (
+    RecordImport,
+    batch_row,
+    claim_batch,
+    numbered_rows,
+    previous_import,
+    problems,
+)
 
 __all__ = ["SOURCE_KIND", "ReferralImportResult", "import_referrals"]
 
@@ -36,23 +43,10 @@ _CHUNK = 1000  # literal lists stay small on both engines
 
 
 @dataclass
-class ReferralImportResult:
+class ReferralImportResult(RecordImport):
     """The accounting of one import: read = accepted + rejected; accepted = new + already stored."""
 
-    file_name: str
-    file_sha256: str
-    batch_id: int | None
-    already_imported: bool = False
-    rows_read: int = 0
-    rows_accepted: int = 0
-    rows_rejected: int = 0
-    rows_new: int = 0
-    rows_unchanged: int = 0
-    rows_warned: int = 0
-    rows_blank: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
-    ignored_columns: list[str] = field(default_factory=list)
-    problems: list[tuple[str, str, int, str]] = field(default_factory=list)  # severity, column, rows, example
 
 
 def _recorded_dates(store: Store, refs: list[str]) -> dict[str, dt.date]:

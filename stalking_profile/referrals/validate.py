@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from stalking_profile.errors import InputFileError, MissingColumnError
 from stalking_profile.referrals.services import STATUSES, Services, resolve_status
 from stalking_profile.schema import parse
 from stalking_profile.schema.validate import ISSUE_SCHEMA
+from stalking_profile.store import records
 
 __all__ = ["EVENT_SCHEMA", "FIELDS", "LAYOUT", "REQUIRED", "ValidatedReferrals", "map_columns",
            "validate_referrals"]
@@ -71,22 +71,7 @@ def map_columns(headers: list[str], file_name: str) -> tuple[dict[str, str], lis
     >>> map_columns(["Crime Ref", "SERVICE", "status", "Status-Date", "notes"], "r.csv")
     ({'crime_ref': 'Crime Ref', 'service': 'SERVICE', 'status': 'status', 'status_date': 'Status-Date'}, ['notes'])
     """
-    fields: dict[str, str] = {}
-    ignored: list[str] = []
-    for header in headers:
-        name = re.sub(r"[\s\-]+", "_", header.strip().lower())
-        if name not in FIELDS:
-            ignored.append(header)
-        elif name in fields:
-            raise InputFileError(f"{file_name} has two columns for {name} ('{fields[name]}' and '{header}')",
-                                 "keep one of them")
-        else:
-            fields[name] = header
-    missing = [f for f in REQUIRED if f not in fields]
-    if missing:
-        raise MissingColumnError(f"{file_name} has no {', '.join(missing)} column",
-                                 f"a referrals file has the columns {LAYOUT} (`stalking-profile referral template`)")
-    return fields, ignored
+    return records.map_columns(headers, file_name, FIELDS, REQUIRED, LAYOUT, "referral template")
 
 
 def _hash(values: tuple[str | None, ...]) -> str:

@@ -41,7 +41,7 @@ from stalking_profile.reporting.narrative import (
     recorded_sentences,
 )
 
-__all__ = ["LABELS", "MapMaker", "compose", "display_cell", "table_block"]
+__all__ = ["LABELS", "MapMaker", "compose", "display_cell", "label", "table_block"]
 
 #: Column headings as the reader sees them.
 LABELS = {
@@ -57,7 +57,25 @@ LABELS = {
     "corrected_ci_high": "95% CI high", "category": "Group", "area_name": "Area", "area_code": "Code",
     "value": "Value", "gi_class": "Gi* class", "observed": "Observed", "expected": "Expected",
     "observed_expected": "Observed / expected", "placed_by": "Placed by", "offence_family": "Offence family",
+    "in_force_at_end": "In force at end", "conversion_pct": "Conversion %", "spos_per_1000": "SPOs per 1,000 crimes",
+    "stalking_crimes": "Stalking crimes", "victims": "Victims", "referred_specialist": "Referred (specialist)",
+    "accepted": "Accepted", "breaches_charged": "Breaches charged", "interim_orders": "Interim orders",
+    "full_orders": "Full orders",
 }
+
+
+def label(column: str) -> str:
+    """A column's heading as the reader sees it.
+
+    Examples
+    --------
+    >>> label("rate_pct"), label("arrested_ci_low"), label("median_days_to_full")
+    ('Rate %', 'Arrested 95% CI low', 'Median days to full')
+    """
+    if column in LABELS:
+        return LABELS[column]
+    text = column.replace("_ci_low", " 95% CI low").replace("_ci_high", " 95% CI high").replace("_pct", " %")
+    return text.replace("_", " ").capitalize().replace("95% ci", "95% CI")
 #: The question that opens each section, in plain words.
 QUESTIONS = {
     "recorded": "How much stalking is recorded, how is it changing, and how much of it is domestic abuse?",
@@ -96,6 +114,8 @@ def display_cell(name: str, value: Any) -> str:
             return "<0.001" if value < 0.001 else f"{value:.3f}"
         if name.endswith("pct") or name.startswith("ci_") or "_ci_" in name:
             return f"{value:.2f}" if abs(value) < 10 else f"{value:.1f}"
+        if "days" in name or name.endswith("per_1000"):
+            return f"{value:,.1f}"
         return f"{value:,.2f}"
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -125,7 +145,7 @@ def table_block(table: pa.Table, name: str, title: str, columns: Sequence[str] |
         note = (note + " " if note else "") + (f"The first {limit} of {len(rows):,} rows are shown; "
                                                "tables.xlsx has them all.")
         rows = rows[:limit]
-    return TableBlock(name, title, tuple(LABELS.get(c, c.replace("_", " ").capitalize()) for c in columns),
+    return TableBlock(name, title, tuple(label(c) for c in columns),
                       tuple(tuple(display_cell(c, r[c]) for c in columns) for r in rows),
                       tuple(_numeric(table, c) for c in columns), note)
 
@@ -190,7 +210,9 @@ def _handling(profile: Profile, force: Force) -> list[Block]:
 _CASE_TABLES = (("spo", "Stalking Protection Orders", "Stalking Protection Orders by district",
                  "Stalking Protection Order"),
                 ("referrals", "Victim referrals", "Victims referred to specialist stalking advocacy",
-                 "victim referral"))
+                 "victim referral"),
+                ("training", "Officer training", "Officers trained against targets, by district and course",
+                 "training"))
 
 
 def _case_records(profile: Profile) -> list[Block]:
@@ -206,9 +228,10 @@ def _case_records(profile: Profile) -> list[Block]:
         return [Heading("Stalking Protection Orders, referrals, audits and training", 2),
                 Paragraph("Figures on Stalking Protection Orders, victim referrals, audits and training are for the "
                           "force's own readers: their counts are small.", "placeholder")]
-    missing += ["dip-sample audit", "training"]
-    blocks += [Heading("Audits and training" if len(missing) == 2 else "Records not yet kept", 2),
-               Paragraph(f"The store holds no {', '.join(missing[:-1])} or {missing[-1]} records yet, so this "
+    missing.insert(len(missing) - (missing[-1:] == ["training"]), "dip-sample audit")
+    blocks += [Heading("Records not yet kept", 2),
+               Paragraph(f"The store holds no {', '.join(missing[:-1]) + ' or ' if missing[:-1] else ''}"
+                         f"{missing[-1]} records yet, so this "
                          "report gives no figures for them. They will appear here once those records are kept in "
                          "the store.", "placeholder")]
     return blocks

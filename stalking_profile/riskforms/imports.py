@@ -32,7 +32,14 @@ from stalking_profile.riskforms.validate import ValidatedForms, validate_forms
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
 from stalking_profile.store.loader import move_staged, transaction
-from stalking_profile.store.records import batch_row, claim_batch, numbered_rows, previous_import, problems
+from stalking_profile.store.records import (
+    RecordImport,
+    batch_row,
+    claim_batch,
+    numbered_rows,
+    previous_import,
+    problems,
+)
 
 __all__ = ["SOURCE_KIND", "FormImportResult", "import_forms"]
 
@@ -41,23 +48,10 @@ _FORM_COLUMNS = ("row_number", "crime_ref", "form_type", "completed_date", "risk
 
 
 @dataclass
-class FormImportResult:
+class FormImportResult(RecordImport):
     """The accounting of one forms import: read = accepted + rejected; accepted = new + unchanged."""
 
-    file_name: str
-    file_sha256: str
-    batch_id: int | None
-    already_imported: bool = False
-    rows_read: int = 0
-    rows_accepted: int = 0
-    rows_rejected: int = 0
-    rows_new: int = 0
-    rows_unchanged: int = 0
-    rows_warned: int = 0
-    rows_blank: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
-    ignored_columns: list[str] = field(default_factory=list)
-    problems: list[tuple[str, str, int, str]] = field(default_factory=list)  # severity, column, rows, example
 
 
 def _known_refs(store: Store, refs: pa.Array) -> pa.Array:

@@ -97,6 +97,11 @@ def _referral_events(con: SQLBackend) -> None:
         con.create_table(tables.REFERRAL_EVENTS, schema=tables.SCHEMAS[tables.REFERRAL_EVENTS])
 
 
+def _training_completions(con: SQLBackend) -> None:
+    if tables.TRAINING_COMPLETIONS not in con.list_tables():
+        con.create_table(tables.TRAINING_COMPLETIONS, schema=tables.SCHEMAS[tables.TRAINING_COMPLETIONS])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     (1, "batches, crimes, issues, rejects, linkage tokens, current_crimes view", _initial),
     (2, "geography: imports, LSOA-ward lookup, ward population, IMD", _geography),
@@ -108,6 +113,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     (8, "technology detections cached by MO-text hash and detector version", _detections),
     (9, "Stalking Protection Order case events", _spo_events),
     (10, "victim referrals: offered, made, accepted and declined events", _referral_events),
+    (11, "officer training completions (officers as keyed tokens)", _training_completions),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

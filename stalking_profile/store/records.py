@@ -10,18 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from stalking_profile import __version__
-from stalking_profile.errors import StoreError
+from stalking_profile.errors import InputFileError, MissingColumnError, StoreError
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
 from stalking_profile.store.loader import Tx
 
-__all__ = ["ImportCounts", "batch_row", "claim_batch", "numbered_rows", "previous_import", "problems"]
+__all__ = ["ImportCounts", "RecordImport", "batch_row", "claim_batch", "map_columns", "numbered_rows",
+           "previous_import", "problems"]
 
 
 class ImportCounts(Protocol):
@@ -33,6 +36,59 @@ class ImportCounts(Protocol):
     rows_accepted: int
     rows_rejected: int
     rows_warned: int
+
+
+@dataclass
+class RecordImport:
+    """The accounting of one records import: read = accepted + rejected; accepted = new + already stored."""
+
+    file_name: str
+    file_sha256: str
+    batch_id: int | None = None
+    already_imported: bool = False
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    rows_new: int = 0
+    rows_unchanged: int = 0
+    rows_warned: int = 0
+    rows_blank: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+    problems: list[tuple[str, str, int, str]] = field(default_factory=list)  # severity, column, rows, example
+
+
+def column_name(header: str) -> str:
+    """A header compared as a field name: lower case, spaces and hyphens as underscores."""
+    return re.sub(r"[\s\-]+", "_", header.strip().lower())
+
+
+def map_columns(headers: list[str], file_name: str, fields_known: Collection[str], required: Collection[str],
+                layout: str, template: str) -> tuple[dict[str, str], list[str]]:
+    """The file's header for each known field, and the headers not used; a missing required
+    field or a field given twice is an :class:`InputFileError` naming the fix.
+
+    Examples
+    --------
+    >>> map_columns(["Crime Ref", "SERVICE", "notes"], "r.csv", ("crime_ref", "service"), ("crime_ref",),
+    ...             "crime_ref,service", "referral template")
+    ({'crime_ref': 'Crime Ref', 'service': 'SERVICE'}, ['notes'])
+    """
+    fields: dict[str, str] = {}
+    ignored: list[str] = []
+    for header in headers:
+        name = column_name(header)
+        if name not in fields_known:
+            ignored.append(header)
+        elif name in fields:
+            raise InputFileError(f"{file_name} has two columns for {name} ('{fields[name]}' and '{header}')",
+                                 "keep one of them")
+        else:
+            fields[name] = header
+    missing = [f for f in required if f not in fields]
+    if missing:
+        raise MissingColumnError(f"{file_name} has no {', '.join(missing)} column",
+                                 f"the file has the columns {layout} (`stalking-profile {template}`)")
+    return fields, ignored
 
 
 def previous_import(store: Store, kind: str, sha: str) -> int | None:

@@ -30,6 +30,7 @@ __all__ = [
     "ROW_ISSUES",
     "SCHEMAS",
     "SPO_EVENTS",
+    "TRAINING_COMPLETIONS",
     "crime_schema",
 ]
 
@@ -59,6 +60,9 @@ MO_DETECTIONS = "mo_detections"
 SPO_EVENTS = "spo_events"
 #: Victim referrals (offered, made, accepted, declined), append-only, one row per event (`stalking-profile referral`).
 REFERRAL_EVENTS = "referral_events"
+#: Officer training completions, append-only, one row per officer and course; officers only as keyed tokens
+#: (`stalking-profile training`).
+TRAINING_COMPLETIONS = "training_completions"
 #: Geography layers and their tables.
 GEO_LAYERS = {"lookup": "geo_lookup", "ward_population": "geo_ward_population", "imd": "geo_lsoa_imd",
               "ward_boundaries": "geo_ward_boundaries", "lsoa_boundaries": "geo_lsoa_boundaries",
@@ -185,5 +189,9 @@ SCHEMAS: dict[str, Schema] = {
         {"batch_id": "int64", "row_number": "int64", "case_ref": "string", "crime_ref": "string", "event": "string",
          "event_date": "date", "district": "string", "outcome": "string", "reason": "string",
          "duration_months": "int64", "terms": "string"}
+    ),
+    TRAINING_COMPLETIONS: ibis.schema(
+        {"batch_id": "int64", "row_number": "int64", "officer_token": "string", "course": "string",
+         "district": "string", "team": "string", "completed_date": "date"}
     ),
 }

@@ -1,0 +1,114 @@
+"""Synthetic case records for the demo: victim referrals and Stalking Protection Order cases.
+
+Drawn from a synthetic extract's stalking crimes in proportions that follow the seed report's
+picture: few referrals to specialist stalking advocacy (there were no ISACs in West
+Yorkshire), domestic victims mostly referred to IDVAs or MARAC, a small and rising number of
+enquiries to Legal Services, few of which become orders, and orders taking three to six months.
+The proportions below are assumptions for a demonstration, not estimates. Every sequence of SPO
+events is a legal one, so the demo's import accepts them all.
+
+Examples
+--------
+>>> import datetime as dt, pyarrow as pa
+>>> crimes = pa.table({"crime_ref": [f"C{i}" for i in range(400)], "offence_code": ["8Q"] * 400,
+...                    "recorded_date": [dt.date(2021, 1, 1) + dt.timedelta(days=i % 300) for i in range(400)],
+...                    "district": ["LD"] * 400, "domestic_flag": [i % 10 != 0 for i in range(400)]})
+>>> referrals, spo = case_records(crimes, seed=1)
+>>> referrals.column_names, spo.column_names[:4]
+(['crime_ref', 'service', 'status', 'status_date'], ['case_ref', 'crime_ref', 'event', 'event_date'])
+>>> set(spo.column("event").to_pylist()) <= {"enquiry", "viability", "application", "interim_order",
+...                                          "full_order", "breach_reported", "breach_charged"}
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+__all__ = ["SPO_COLUMNS", "case_records"]
+
+SPO_COLUMNS = ("case_ref", "crime_ref", "event", "event_date", "district", "outcome", "reason", "duration_months",
+               "terms")
+#: Share of stalking victims referred, by domestic flag: (service, share made, share accepted of made).
+_REFERRALS = {True: (("IDVA", 0.35, 0.6), ("MARAC", 0.08, 1.0), ("Paladin", 0.02, 0.7),
+                     ("National Stalking Helpline", 0.03, 0.8)),
+              False: (("Victim Support", 0.20, 0.5), ("Paladin", 0.04, 0.7), ("National Stalking Helpline", 0.06, 0.8))}
+_ENQUIRY_SHARE = 0.0015  # enquiries to Legal Services per stalking crime (the seed: a handful a year)
+
+
+def _day(base: dt.date, days: int | np.integer[Any], last: dt.date) -> dt.date | None:
+    day = base + dt.timedelta(days=int(days))
+    return day if day <= last else None
+
+
+def _referrals(stalking: list[dict[str, Any]], rng: np.random.Generator, last: dt.date) -> list[dict[str, Any]]:
+    rows = []
+    for crime in stalking:
+        for service, made, accepted in _REFERRALS[bool(crime["domestic_flag"])]:
+            if rng.random() >= made:
+                continue
+            when = _day(crime["recorded_date"], rng.integers(0, 21), last)
+            if when is None:
+                continue
+            rows.append({"crime_ref": crime["crime_ref"], "service": service, "status": "made", "status_date": when})
+            answer = _day(when, rng.integers(1, 15), last)
+            if answer is not None:
+                status = "accepted" if rng.random() < accepted else "declined"
+                rows.append({"crime_ref": crime["crime_ref"], "service": service, "status": status,
+                             "status_date": answer})
+    return rows
+
+
+def _case(n: int, crime: dict[str, Any], rng: np.random.Generator, last: dt.date) -> list[dict[str, Any]]:
+    """One SPO case's events, a legal sequence that stops where the data end."""
+    ref = f"SPO-{n:04d}"
+    base = {"case_ref": ref, "crime_ref": crime["crime_ref"], "district": crime["district"], "outcome": None,
+            "reason": None, "duration_months": None, "terms": None}
+    events = []
+    day: dt.date | None = _day(crime["recorded_date"], rng.integers(5, 60), last)
+    plan: list[tuple[str, dict[str, Any], int]] = [("enquiry", {}, 0)]
+    if rng.random() < 0.35:
+        plan.append(("viability", {"outcome": "not viable", "reason": "course of conduct not evidenced"}, 14))
+    else:
+        plan += [("viability", {"outcome": "proceed"}, 14), ("application", {}, int(rng.integers(14, 45)))]
+        if rng.random() < 0.5:
+            plan.append(("interim_order", {"outcome": "granted"}, int(rng.integers(7, 21))))
+        granted = rng.random() < 0.75
+        plan.append(("full_order", {"outcome": "granted" if granted else "refused",
+                                    "duration_months": 24 if granted else None,
+                                    "terms": "no contact; not to enter the victim's street" if granted else None},
+                     int(rng.integers(60, 150))))
+        if granted and rng.random() < 0.25:
+            plan += [("breach_reported", {}, int(rng.integers(20, 200))), ("breach_charged", {}, 10)]
+    for event, fields, gap in plan:
+        day = None if day is None else _day(day, gap, last)
+        if day is None:
+            break
+        events.append({**base, **fields, "event": event, "event_date": day})
+    return events
+
+
+def case_records(crimes: pa.Table, seed: int = 0, stalking_codes: tuple[str, ...] = ("8Q",)
+                 ) -> tuple[pa.Table, pa.Table]:
+    """Synthetic referral events and SPO case events for the stalking crimes of ``crimes``.
+
+    Returns ``(referrals, spo_events)`` in the import templates' columns; the same seed gives
+    the same records. No event is dated after the last recorded date in ``crimes``.
+    """
+    rng = np.random.default_rng(seed)
+    rows = crimes.select(["crime_ref", "offence_code", "recorded_date", "district", "domestic_flag"]).to_pylist()
+    stalking = [r for r in rows if r["offence_code"] in stalking_codes and r["recorded_date"] is not None]
+    last = max((r["recorded_date"] for r in rows if r["recorded_date"]), default=dt.date.today())
+    referrals = _referrals(stalking, rng, last)
+    chosen = [stalking[i] for i in sorted(rng.choice(len(stalking), int(len(stalking) * _ENQUIRY_SHARE) or 0,
+                                                     replace=False))] if stalking else []
+    spo = [e for n, crime in enumerate(chosen, start=1) for e in _case(n, crime, rng, last)]
+    referral_table = pa.Table.from_pylist(referrals, pa.schema([
+        ("crime_ref", pa.string()), ("service", pa.string()), ("status", pa.string()), ("status_date", pa.date32())]))
+    spo_schema = pa.schema([(c, pa.date32() if c == "event_date" else pa.int64() if c == "duration_months"
+                             else pa.string()) for c in SPO_COLUMNS])
+    return referral_table, pa.Table.from_pylist(spo, spo_schema)

@@ -1,0 +1,133 @@
+"""Import a file of officer training completions as one append-only batch: all of it or none of it.
+
+Every row is validated (see :mod:`stalking_profile.training.validate`); rejected rows are kept in
+the store's ``rejected_rows`` table with their reasons (and only the course, district, team and
+date they held: never the officer id) and every issue in ``row_issues``, under the training
+batch's id, as crime imports keep theirs. The rest land in ``training_completions``.
+
+- Officer ids are replaced by keyed tokens (the deployment's key, domain ``officer``) when read.
+- The batch is written in one transaction through the loader
+  (:func:`stalking_profile.store.loader.transaction`): a failure part-way leaves the store as it was.
+- Re-importing a file already imported as training (same SHA-256) changes nothing and says so.
+- A completion is stored once per officer and course: a repeat is rejected, so every accepted
+  row is new.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from stalking_profile.errors import InputFileError
+from stalking_profile.force import Force, load_force
+from stalking_profile.ingest.pseudonymise import PseudonymKey, load_key
+from stalking_profile.ingest.readers import file_sha256, read_extract
+from stalking_profile.store import tables
+from stalking_profile.store.connection import Store
+from stalking_profile.store.loader import KEY_FINGERPRINT, check_key, move_staged, transaction
+from stalking_profile.store.records import (
+    RecordImport,
+    batch_row,
+    claim_batch,
+    numbered_rows,
+    previous_import,
+    problems,
+)
+from stalking_profile.training.courses import Training, load_training
+from stalking_profile.training.validate import ValidatedTraining, validate_training
+
+__all__ = ["SOURCE_KIND", "TrainingImportResult", "import_training"]
+
+SOURCE_KIND = "training"
+_CHUNK = 1000  # literal lists stay small on both engines
+
+
+@dataclass
+class TrainingImportResult(RecordImport):
+    """The accounting of one import: read = accepted + rejected; accepted = new (+ 0 already stored)."""
+
+    by_course: dict[str, int] = field(default_factory=dict)
+
+
+def _stored(store: Store, tokens: list[str]) -> set[tuple[str, str]]:
+    """The (officer_token, course) pairs already stored among ``tokens``."""
+    done = store.table(tables.TRAINING_COMPLETIONS)
+    found: set[tuple[str, str]] = set()
+    for start in range(0, len(tokens), _CHUNK):
+        hits = done.filter(done.officer_token.isin(tokens[start:start + _CHUNK]))
+        for row in hits.select("officer_token", "course").distinct().to_pyarrow().to_pylist():
+            found.add((row["officer_token"], row["course"]))
+    return found
+
+
+def _write(store: Store, batch: pa.Table, checked: ValidatedTraining, fingerprint: str) -> int:
+    """Write the batch in one transaction (refused if the store was made under another key); returns its id."""
+    done = checked.completions
+    with transaction(store) as tx:
+        batch_id = claim_batch(tx, store, SOURCE_KIND, batch["file_sha256"][0].as_py())
+        pinned = tx.execute(f"SELECT value FROM {tables.META} WHERE key = '{KEY_FINGERPRINT}'")
+        check_key(pinned[0][0] if pinned else None, fingerprint)
+        tx.stage("_sp_stage_training", tables.TRAINING_COMPLETIONS, done)
+        tx.stage("_sp_stage_issues", tables.ROW_ISSUES, checked.issues)
+        tx.stage("_sp_stage_rejected", tables.REJECTED_ROWS, checked.rejected)
+        move_staged(tx, "_sp_stage_training", tables.TRAINING_COMPLETIONS, done.column_names, batch_id)
+        move_staged(tx, "_sp_stage_issues", tables.ROW_ISSUES, checked.issues.column_names, batch_id)
+        move_staged(tx, "_sp_stage_rejected", tables.REJECTED_ROWS, checked.rejected.column_names, batch_id)
+        counts = {"rows_new": done.num_rows, "rows_changed": 0, "rows_unchanged": 0}
+        for name, value in counts.items():
+            batch = batch.append_column(name, pa.array([value], pa.int64()))
+        tx.stage("_sp_stage_batch", tables.BATCHES, batch)
+        move_staged(tx, "_sp_stage_batch", tables.BATCHES, batch.column_names, batch_id)
+    return batch_id
+
+
+def import_training(path: Path, store: Store, *, training: Training | None = None, force: Force | None = None,
+                    key: PseudonymKey | None = None, today: dt.date | None = None,
+                    sheet: str | None = None) -> TrainingImportResult:
+    """Import one training file (CSV, XLSX or Parquet) as a new batch.
+
+    Returns the accounting; a file imported as training before is not read again
+    (``already_imported``). File-level problems raise :class:`InputFileError`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from stalking_profile.store.connection import open_store
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "t.csv").write_text("officer_id,course,district,team,completed_date\\n"
+    ...                                   "PC1,iLearn,BD,CID,2021-05-01\\nPC2,First aid,BD,,2021-05-01\\n")
+    >>> r = import_training(folder / "t.csv", open_store(":memory:"), key=PseudonymKey(b"k" * 32))
+    >>> r.rows_read, r.rows_accepted, r.rows_rejected, r.by_course
+    (2, 1, 1, {'ilearn': 1})
+    """
+    if not path.is_file():
+        raise InputFileError(f"{path} not found", "check the path; the file must exist and be readable")
+    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    result = TrainingImportResult(path.name, file_sha256(path), None)
+    previous = previous_import(store, SOURCE_KIND, result.file_sha256)
+    if previous is not None:
+        result.batch_id, result.already_imported = previous, True
+        return result
+    training = training or load_training()
+    raw = read_extract(path, sheet)
+    table, result.rows_blank = numbered_rows(raw.table)
+    if table.num_rows == 0:
+        raise InputFileError(f"{path.name} has a header but no training completions",
+                             "add one row per officer and course completed under the template's header")
+    key = key or load_key()
+    checked = validate_training(table, path.name, training, force or load_force(), today or dt.date.today(),
+                                key, lambda tokens: _stored(store, tokens))
+    result.rows_read = checked.rows_read
+    result.rows_accepted, result.rows_rejected = checked.completions.num_rows, checked.rejected.num_rows
+    result.ignored_columns, result.problems = checked.ignored_columns, problems(checked.issues)
+    courses = checked.completions["course"].to_pylist()
+    result.by_course = {c: courses.count(c) for c in training.keys if c in courses}
+    batch = batch_row(SOURCE_KIND, result, raw.file_format, raw.encoding, training.source, started)
+    batch = batch.set_column(batch.schema.get_field_index("key_fingerprint"), "key_fingerprint",
+                             pa.array([key.fingerprint], pa.string()))
+    result.batch_id = _write(store, batch, checked, key.fingerprint)
+    result.rows_new = result.rows_accepted
+    return result
