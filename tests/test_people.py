@@ -265,3 +265,18 @@ def test_worklist_cli(people_store: Store, tmp_path: Path) -> None:
 def test_window_start_counts_back_whole_months() -> None:
     assert window_start(dt.date(2021, 6, 30), 12) == dt.date(2020, 7, 1)
     assert window_start(dt.date(2021, 6, 30), 3) == dt.date(2021, 4, 1)
+
+
+def test_spo_candidates(people_store: Store, tmp_path: Path) -> None:
+    """High cumulative risk or a serial suspect, and no SPO enquiry yet on the crime."""
+    from stalking_profile.cases.spo_import import import_events
+    from tests.conftest import TODAY
+
+    listed = {r["crime_ref"]: r["reason"] for r in _worklist(people_store, "spo-candidates")}
+    assert set(listed) == {REF[0], REF[1], REF[2], REF[4], REF[5], REF[6], REF[7], REF[9]}
+    assert listed[REF[0]] == "cumulative high (score 8); no SPO enquiry yet"
+    assert listed[REF[4]] == "suspect linked to 4 victims; non-domestic; no SPO enquiry yet"
+    header = "case_ref,crime_ref,event,event_date,district,outcome,reason,duration_months,terms\n"
+    (tmp_path / "spo.csv").write_text(header + f"SPO-1,{REF[0]},enquiry,2021-05-01,BD,,,,\n", encoding="utf-8")
+    assert import_events(tmp_path / "spo.csv", people_store, today=TODAY).rows_accepted == 1
+    assert REF[0] not in {r["crime_ref"] for r in _worklist(people_store, "spo-candidates")}

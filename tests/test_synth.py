@@ -325,3 +325,10 @@ def test_synthetic_case_records_import_cleanly(tmp_path: Path) -> None:
         assert (done.rows_read, done.rows_rejected) == (referrals.num_rows, 0)
         cases = import_events(tmp_path / "s.csv", store, today=dt.date(2022, 2, 15))
         assert (cases.rows_read, cases.rows_rejected) == (spo.num_rows, 0), cases.rejected[:3]
+        from stalking_profile.synth.cases import training_records
+        from stalking_profile.training.imports import import_training
+
+        training = training_records(load_force().district_codes, seed=3)
+        pacsv.write_csv(training, tmp_path / "t.csv")
+        done = import_training(tmp_path / "t.csv", store, today=dt.date(2022, 2, 15))
+        assert (done.rows_read, done.rows_rejected) == (training.num_rows, 0)

@@ -180,7 +180,9 @@ def demo_command(
     out_dir.mkdir(parents=True, exist_ok=True)
     extract, db = out_dir / "demo-extract.csv", out_dir / "demo.duckdb"
     referrals, spo = out_dir / "demo-referrals.csv", out_dir / "demo-spo.csv"
-    for own in (extract, db, db.with_suffix(".duckdb.wal"), out_dir / "demo-extract.rejects.csv", referrals, spo):
+    training = out_dir / "demo-training.csv"
+    for own in (extract, db, db.with_suffix(".duckdb.wal"), out_dir / "demo-extract.rejects.csv", referrals, spo,
+                training):
         own.unlink(missing_ok=True)
     force = load_force()
     write_extract(generate(records, seed, force), extract)
@@ -188,7 +190,7 @@ def demo_command(
     with open_store(str(db)) as store, _progress(extract, False, force=force, rejects_path=rejects) as opts:
         result = ingest(extract, store, opts)
         _print_result(result)
-        _demo_case_records(store, seed, referrals, spo)
+        _demo_case_records(store, seed, referrals, spo, training)
         # 999 permutations keep the demo quick; published figures use the default 9,999
         report = make_report(store, ProfileRequest(to="2021-09", permutations=999), force)
     out.print(_district_table("Stalking (8Q), 1 Oct 2020 - 30 Sep 2021 (the seed report's period)",
@@ -203,13 +205,15 @@ def demo_command(
     out.print(f"store: {db}  extract: {extract}", highlight=False, markup=False)
 
 
-def _demo_case_records(store: Store, seed: int, referrals: Path, spo: Path) -> None:
-    """Synthetic referrals and SPO cases for the demo's stalking crimes, imported as the user would."""
+def _demo_case_records(store: Store, seed: int, referrals: Path, spo: Path, training: Path) -> None:
+    """Synthetic referrals and SPO cases for the demo's stalking crimes, and officer training,
+    imported as the user would."""
     import pyarrow.csv as pacsv
 
     from stalking_profile.cases.spo_import import import_events
     from stalking_profile.referrals.imports import import_referrals
-    from stalking_profile.synth.cases import case_records
+    from stalking_profile.synth.cases import case_records, training_records
+    from stalking_profile.training.imports import import_training
 
     crimes = store.current_crimes().select("crime_ref", "offence_code", "recorded_date", "district",
                                            "domestic_flag").to_pyarrow()
@@ -217,9 +221,12 @@ def _demo_case_records(store: Store, seed: int, referrals: Path, spo: Path) -> N
     for table, path in zip(made, (referrals, spo), strict=True):
         pacsv.write_csv(table, path)
     done_referrals, done_spo = import_referrals(referrals, store), import_events(spo, store)
+    pacsv.write_csv(training_records(load_force().district_codes, seed), training)
+    done_training = import_training(training, store)
     out.print(f"{referrals.name}: {done_referrals.rows_accepted:,} referral events; {spo.name}: "
               f"{done_spo.rows_accepted:,} SPO events ({len(set(made[1].column('case_ref').to_pylist())):,} cases), "
-              f"synthetic, imported as batches {done_referrals.batch_id} and {done_spo.batch_id}",
+              f"{training.name}: {done_training.rows_accepted:,} training completions; synthetic, imported as "
+              f"batches {done_referrals.batch_id}, {done_spo.batch_id} and {done_training.batch_id}",
               highlight=False, markup=False)
 
 

@@ -98,6 +98,8 @@ WORKLIST_HELP = {
                                "with their cumulative band.",
     "repeat-victims": "Victims of 3 or more crimes (any offence; set in the risk settings) in the history window, "
                       "at their latest crime in the period.",
+    "spo-candidates": "Crimes a Stalking Protection Order could be considered for: high cumulative risk or a "
+                      "suspect linked to 2 or more victims, with no SPO enquiry recorded yet (`stalking-profile spo`).",
     "serial-suspects": "Suspects linked to 2 or more victims (set in the risk settings), at their latest crime in "
                       "the period.",
 }

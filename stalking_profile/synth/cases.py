@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["SPO_COLUMNS", "case_records"]
+__all__ = ["SPO_COLUMNS", "case_records", "training_records"]
 
 SPO_COLUMNS = ("case_ref", "crime_ref", "event", "event_date", "district", "outcome", "reason", "duration_months",
                "terms")
@@ -112,3 +112,36 @@ def case_records(crimes: pa.Table, seed: int = 0, stalking_codes: tuple[str, ...
     spo_schema = pa.schema([(c, pa.date32() if c == "event_date" else pa.int64() if c == "duration_months"
                              else pa.string()) for c in SPO_COLUMNS])
     return referral_table, pa.Table.from_pylist(spo, spo_schema)
+
+
+#: Completions per district by course: (course key, officers, first and last completion dates).
+#: The seed: 48 supervisors trained, 84 officers still to train as specialist investigators.
+_TRAINING = (("safeguarding_supervisors", 10, dt.date(2020, 6, 1), dt.date(2021, 9, 30)),
+             ("ilearn", 40, dt.date(2019, 4, 1), dt.date(2021, 12, 31)),
+             ("stalking_champion", 2, dt.date(2021, 1, 1), dt.date(2021, 12, 31)),
+             ("stalking_investigator", 4, dt.date(2021, 6, 1), dt.date(2021, 12, 31)))
+
+
+def training_records(districts: tuple[str, ...], seed: int = 0) -> pa.Table:
+    """Synthetic officer training completions (synthetic officer ids) in the training template's
+    columns: a few dozen per district, most of the specialist investigators still to train.
+
+    Examples
+    --------
+    >>> t = training_records(("BD", "LD"), seed=1)
+    >>> t.column_names, sorted(set(t.column("course").to_pylist()))[:2]
+    (['officer_id', 'course', 'district', 'team', 'completed_date'], ['ilearn', 'safeguarding_supervisors'])
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for district in districts:
+        officers = [f"SYN-{district}-{n:04d}" for n in range(1, 120)]
+        for course, count, first, last in _TRAINING:
+            span = (last - first).days
+            for officer in rng.choice(officers, size=int(rng.integers(max(count - 2, 1), count + 3)), replace=False):
+                rows.append({"officer_id": str(officer), "course": course, "district": district,
+                             "team": f"{district} {'CID' if course == 'stalking_investigator' else 'response'}",
+                             "completed_date": first + dt.timedelta(days=int(rng.integers(0, span + 1)))})
+    return pa.Table.from_pylist(rows, pa.schema([("officer_id", pa.string()), ("course", pa.string()),
+                                                 ("district", pa.string()), ("team", pa.string()),
+                                                 ("completed_date", pa.date32())]))

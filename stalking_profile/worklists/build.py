@@ -28,7 +28,7 @@ from stalking_profile.people.settings import RiskSettings, load_risk_settings
 from stalking_profile.referrals.measures import unreferred
 from stalking_profile.riskforms.stalking_check import stalking_not_recorded
 from stalking_profile.store.connection import Store
-from stalking_profile.worklists.people import cumulative_risk, missing_risk_assessment, repeat_people
+from stalking_profile.worklists.people import cumulative_risk, missing_risk_assessment, repeat_people, spo_candidates
 
 __all__ = ["LEAD_COLUMNS", "WORKLISTS", "Worklist", "WorklistRequest", "build_worklist"]
 
@@ -97,6 +97,16 @@ def _linked(build: Callable[[ibis.Table, ScoredCrimes, RiskSettings], pa.Table])
     return run
 
 
+def _spo(ctx: _Context) -> pa.Table:
+    """High cumulative risk or serial suspects, with no SPO enquiry yet on the crime."""
+    from stalking_profile.cases.spo_import import load_events
+
+    enquired = {e.crime_ref for events in load_events(ctx.store, as_of=ctx.as_of).values() for e in events
+                if e.crime_ref}
+    with linked_history(ctx.store, ctx.risk, ctx.as_of) as linked:
+        return spo_candidates(score_period(linked, ctx.codes, ctx.period, ctx.risk), ctx.risk, enquired)
+
+
 @dataclass(frozen=True)
 class _Spec:
     title: str
@@ -118,6 +128,7 @@ WORKLISTS: dict[str, _Spec] = {
         linked, scored, risk, "victim", risk.repeat_victim_at_least))),
     "serial-suspects": _Spec("Serial suspects", _linked(lambda linked, scored, risk: repeat_people(
         linked, scored, risk, "suspect", risk.serial_suspect_at_least))),
+    "spo-candidates": _Spec("Crimes a Stalking Protection Order could be considered for", lambda ctx: _spo(ctx)),
     "unreferred-victims": _Spec("Victims of stalking with no referral recorded",
                                 lambda ctx: unreferred(ctx.store, ctx.period, ctx.days, ctx.as_of)),
     "stalking-not-recorded": _Spec("Risk forms answering a stalking question yes on crimes not recorded as stalking",

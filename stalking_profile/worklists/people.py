@@ -19,7 +19,7 @@ from stalking_profile.people.review import review_flags
 from stalking_profile.people.score import RECORDED_RANK, ScoredCrimes
 from stalking_profile.people.settings import RiskSettings
 
-__all__ = ["cumulative_risk", "missing_risk_assessment", "repeat_people"]
+__all__ = ["cumulative_risk", "missing_risk_assessment", "repeat_people", "spo_candidates"]
 
 _LEVEL_OF = {rank: level for level, rank in RECORDED_RANK.items()}
 _SCORE_COLUMNS = ("domestic", "offence_code", "band", "score", "recorded_risk", "risk_assessment", "allocated_unit",
@@ -60,6 +60,28 @@ def cumulative_risk(scored: ScoredCrimes, settings: RiskSettings) -> pa.Table:
         if r["high_no_assessment"]:
             parts.append("cumulative high and no DASH, DARA or S-DASH recorded")
         reasons.append("; ".join(parts))
+    return _rows(t, keep, reasons)
+
+
+def spo_candidates(scored: ScoredCrimes, settings: RiskSettings, enquired: set[str]) -> pa.Table:
+    """Crimes a Stalking Protection Order could be considered for: high cumulative risk, or a
+    suspect linked to ``serial_suspect_at_least`` victims, with no SPO enquiry yet on the crime
+    (``enquired``: the crime references any SPO event names). Non-domestic crimes, for which
+    orders were meant above all, say so in their reason."""
+    t = review_flags(scored.table, settings)
+    high = pc.equal(t.column("band"), "high")
+    serial = pc.greater_equal(pc.fill_null(t.column("s_victims_all"), 0), settings.serial_suspect_at_least)
+    fresh = pc.invert(pc.is_in(t.column("crime_ref"), pa.array(sorted(enquired), pa.string())))
+    keep = pc.and_(pc.or_(high, serial), fresh)
+    kept = t.filter(keep).select(["band", "score", "s_victims_all", "domestic_flag"]).to_pylist()
+    reasons = []
+    for r in kept:
+        parts = [f"cumulative high (score {r['score']})"] if r["band"] == "high" else []
+        if (r["s_victims_all"] or 0) >= settings.serial_suspect_at_least:
+            parts.append(f"suspect linked to {r['s_victims_all']} victims")
+        if not r["domestic_flag"]:
+            parts.append("non-domestic")
+        reasons.append("; ".join(parts) + "; no SPO enquiry yet")
     return _rows(t, keep, reasons)
 
 
