@@ -187,9 +187,7 @@ def test_public_report_shows_no_small_count(public: Report, tmp_path: Path) -> N
 
 
 def test_report_command(seed_store: Store, tmp_path: Path) -> None:
-    if seed_store.engine != "duckdb":
-        pytest.skip("the CLI reads the DuckDB file")
-    db = seed_store.target
+    db = seed_store.target  # the seed store is a DuckDB file
     out = tmp_path / "report.html"
     code, stdout, _ = run_cli("report", "--db", db, "--to", "2021-09", "--permutations", "99", "--out", str(out))
     assert code == 0 and out.stat().st_size > 10_000 and "written to" in stdout

@@ -29,12 +29,12 @@ from stalking_profile import __version__
 from stalking_profile.cases.spo_events import COLUMNS, EVENTS, OUTCOMES, SpoEvent, check_sequence, sort_key
 from stalking_profile.errors import InputFileError, MissingColumnError
 from stalking_profile.force import Force, load_force
-from stalking_profile.ingest.readers import file_sha256, read_extract
+from stalking_profile.ingest.readers import read_extract
 from stalking_profile.schema import parse
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
 from stalking_profile.store.loader import move_staged, transaction
-from stalking_profile.store.records import claim_batch
+from stalking_profile.store.records import RecordImport, claim_batch, open_import
 
 __all__ = ["SOURCE_KIND", "SpoImportResult", "add_event", "import_events", "load_events", "write_template"]
 
@@ -45,17 +45,9 @@ Row = dict[str, str | None]
 
 
 @dataclass
-class SpoImportResult:
+class SpoImportResult(RecordImport):
     """The accounting of one SPO import: read = accepted + rejected."""
 
-    file_name: str
-    file_sha256: str
-    batch_id: int | None = None
-    already_imported: bool = False
-    rows_read: int = 0
-    rows_accepted: int = 0
-    rows_rejected: int = 0
-    rows_blank: int = 0
     by_event: dict[str, int] = field(default_factory=dict)
     rejected: list[tuple[int, str]] = field(default_factory=list)  # row number, reasons
 
@@ -240,15 +232,8 @@ def import_events(path: Path, store: Store, *, force: Force | None = None,
     A file imported before is not read again (``already_imported``); file-level problems raise
     :class:`InputFileError`.
     """
-    if not path.is_file():
-        raise InputFileError(f"{path} not found", "check the path; the file must exist and be readable")
-    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    result = SpoImportResult(path.name, file_sha256(path))
-    b = store.table(tables.BATCHES)
-    previous = b.filter((b.source_kind == SOURCE_KIND) & (b.file_sha256 == result.file_sha256)).batch_id.min()
-    found = previous.to_pyarrow().as_py()
-    if found is not None:
-        result.batch_id, result.already_imported = int(found), True
+    result, started = open_import(path, store, SOURCE_KIND, SpoImportResult)
+    if result.already_imported:
         return result
     rows, result.rows_blank = _file_rows(path)
     if not rows:

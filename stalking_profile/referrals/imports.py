@@ -20,8 +20,6 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from stalking_profile.errors import InputFileError
-from stalking_profile.ingest.readers import file_sha256, read_extract
 from stalking_profile.referrals.services import STATUSES, Services, load_services
 from stalking_profile.referrals.validate import EVENT_SCHEMA, ValidatedReferrals, validate_referrals
 from stalking_profile.store import tables
@@ -31,9 +29,9 @@ from stalking_profile.store.records import (
     RecordImport,
     batch_row,
     claim_batch,
-    numbered_rows,
-    previous_import,
+    open_import,
     problems,
+    read_rows,
 )
 
 __all__ = ["SOURCE_KIND", "ReferralImportResult", "import_referrals"]
@@ -106,20 +104,12 @@ def import_referrals(path: Path, store: Store, *, services: Services | None = No
     Returns the accounting; a file imported as referrals before is not read again
     (``already_imported``). File-level problems raise :class:`InputFileError`.
     """
-    if not path.is_file():
-        raise InputFileError(f"{path} not found", "check the path; the file must exist and be readable")
-    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    result = ReferralImportResult(path.name, file_sha256(path), None)
-    previous = previous_import(store, SOURCE_KIND, result.file_sha256)
-    if previous is not None:
-        result.batch_id, result.already_imported = previous, True
+    result, started = open_import(path, store, SOURCE_KIND, ReferralImportResult)
+    if result.already_imported:
         return result
     services = services or load_services()
-    raw = read_extract(path, sheet)
-    table, result.rows_blank = numbered_rows(raw.table)
-    if table.num_rows == 0:
-        raise InputFileError(f"{path.name} has a header but no referrals",
-                             "add one row per referral event under the template's header")
+    raw, table, result.rows_blank = read_rows(path, sheet, "referrals",
+                                                "add one row per referral event under the template's header")
     checked = validate_referrals(table, path.name, services, today or dt.date.today(),
                                  lambda refs: _recorded_dates(store, refs), lambda refs: _stored_referrals(store, refs))
     result.rows_read, result.rows_warned = checked.rows_read, checked.rows_warned

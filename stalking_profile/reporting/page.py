@@ -47,7 +47,7 @@ def _css() -> str:
 
 def _block(block: Any, mode: Mode, images: ChartImages) -> dict[str, Any]:
     if isinstance(block, Heading):
-        return {"kind": "heading", "level": min(block.level + 0, 3), "text": block.text, "anchor": block.anchor}
+        return {"kind": "heading", "level": min(block.level, 3), "text": block.text, "anchor": block.anchor}
     if isinstance(block, Paragraph):
         return {"kind": "paragraph", "style": block.style, "text": block.text}
     if isinstance(block, Bullets):

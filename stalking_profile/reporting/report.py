@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from stalking_profile.errors import ConfigError, StalkingProfileError
+from stalking_profile.errors import ConfigError
 from stalking_profile.force import Force, load_force
 from stalking_profile.metrics.config import ProfileConfig
 from stalking_profile.metrics.profile import Profile, ProfileRequest, build_profile
@@ -116,21 +116,18 @@ def write_report(report: Report, fmt: ReportFormat, out: Path) -> Path:
         raise ConfigError(f"unknown report format '{fmt}'", f"use --format {', '.join(REPORT_FORMATS)}")
     if out.exists() and out.is_dir():
         raise ConfigError(f"{out} is a folder", f"give --out a file name such as report.{fmt}")
-    try:
-        if fmt == "html":
-            out.write_text(render_html(report.document, "screen", report.images), encoding="utf-8")
-        elif fmt == "pdf":
-            from stalking_profile.reporting.pdf import render_pdf
+    if fmt == "html":
+        out.write_text(render_html(report.document, "screen", report.images), encoding="utf-8")
+    elif fmt == "pdf":
+        from stalking_profile.reporting.pdf import render_pdf
 
-            render_pdf(report.document, out, report.images)
-        elif fmt == "docx":
-            from stalking_profile.reporting.word import render_docx
+        render_pdf(report.document, out, report.images)
+    elif fmt == "docx":
+        from stalking_profile.reporting.word import render_docx
 
-            render_docx(report.document, out)
-        else:
-            from stalking_profile.reporting.tables import write_profile
+        render_docx(report.document, out, lambda chart: report.images.get(chart, "png"))
+    else:
+        from stalking_profile.reporting.tables import write_profile
 
-            write_profile(report.profile, "xlsx", out)
-    except StalkingProfileError:
-        raise
+        write_profile(report.profile, "xlsx", out)
     return out

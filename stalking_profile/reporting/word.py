@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,7 @@ _GREY = RGBColor(0x59, 0x59, 0x59)  # 7:1 contrast on white
 _PARAGRAPH_STYLES = {"body": "Normal", "question": "Intense Quote", "note": "Note", "placeholder": "Placeholder"}
 
 
-def render_docx(document: Document, out: Path | None = None) -> bytes:
+def render_docx(document: Document, out: Path | None = None, png: Callable[[Chart], bytes] | None = None) -> bytes:
     """The report as .docx bytes, also written to ``out`` when given.
 
     Parameters
@@ -64,6 +65,9 @@ def render_docx(document: Document, out: Path | None = None) -> bytes:
         The composed report: front page and blocks in reading order.
     out
         Where to write the file; nothing is written when ``None``.
+    png
+        Draws a chart as PNG; the report passes its shared drawings so that PDF and Word draw each
+        chart once. By default each chart is drawn here with vl-convert.
 
     Returns
     -------
@@ -89,7 +93,7 @@ def render_docx(document: Document, out: Path | None = None) -> bytes:
     """
     for table in document.tables():
         _check(table)
-    writer = _Writer(document.front)
+    writer = _Writer(document.front, png or (lambda chart: maps.render(chart.spec, "png")))
     writer.contents(document.headings(up_to=2))
     for block in document.blocks:
         if isinstance(block, Heading):
@@ -128,7 +132,8 @@ class _Writer:
     every style (about a millisecond a paragraph).
     """
 
-    def __init__(self, front: FrontPage) -> None:
+    def __init__(self, front: FrontPage, png: Callable[[Chart], bytes]) -> None:
+        self._png = png
         self.word = docx.Document()
         _set_up(self.word, front)
         self.ids = {style.name: style.style_id for style in self.word.styles}
@@ -190,7 +195,7 @@ class _Writer:
 
         vl-convert takes most of a report's render time (a map of every LSOA about 0.3 s); threads
         did not help once maps were among the charts."""
-        png = maps.render(chart.spec, "png")
+        png = self._png(chart)
         paragraph = self.paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         paragraph.paragraph_format.keep_with_next = True

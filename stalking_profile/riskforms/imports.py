@@ -25,8 +25,6 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from stalking_profile.errors import InputFileError
-from stalking_profile.ingest.readers import file_sha256, read_extract
 from stalking_profile.riskforms.checklists import Checklists, load_checklists
 from stalking_profile.riskforms.validate import ValidatedForms, validate_forms
 from stalking_profile.store import tables
@@ -36,9 +34,9 @@ from stalking_profile.store.records import (
     RecordImport,
     batch_row,
     claim_batch,
-    numbered_rows,
-    previous_import,
+    open_import,
     problems,
+    read_rows,
 )
 
 __all__ = ["SOURCE_KIND", "FormImportResult", "import_forms"]
@@ -102,19 +100,11 @@ def import_forms(path: Path, store: Store, *, checklists: Checklists | None = No
     Returns the accounting; a file imported as forms before is not read again
     (``already_imported``). File-level problems raise :class:`InputFileError`.
     """
-    if not path.is_file():
-        raise InputFileError(f"{path} not found", "check the path; the file must exist and be readable")
-    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    result = FormImportResult(path.name, file_sha256(path), None)
-    previous = previous_import(store, SOURCE_KIND, result.file_sha256)
-    if previous is not None:
-        result.batch_id, result.already_imported = previous, True
+    result, started = open_import(path, store, SOURCE_KIND, FormImportResult)
+    if result.already_imported:
         return result
     checklists = checklists or load_checklists()
-    raw = read_extract(path, sheet)
-    table, result.rows_blank = numbered_rows(raw.table)
-    if table.num_rows == 0:
-        raise InputFileError(f"{path.name} has a header but no forms", "export the forms again with their rows")
+    raw, table, result.rows_blank = read_rows(path, sheet, "forms", "export the forms again with their rows")
     forms = validate_forms(table, path.name, checklists, today or dt.date.today(),
                            lambda refs: _known_refs(store, refs))
     result.rows_read, result.rows_warned = forms.rows_read, forms.rows_warned

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -23,8 +24,11 @@ from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
 from stalking_profile.store.loader import Tx
 
+if TYPE_CHECKING:
+    from stalking_profile.ingest.readers import RawExtract
+
 __all__ = ["ImportCounts", "RecordImport", "batch_row", "claim_batch", "map_columns", "numbered_rows",
-           "previous_import", "problems"]
+           "open_import", "previous_import", "problems", "read_rows"]
 
 
 class ImportCounts(Protocol):
@@ -89,6 +93,37 @@ def map_columns(headers: list[str], file_name: str, fields_known: Collection[str
         raise MissingColumnError(f"{file_name} has no {', '.join(missing)} column",
                                  f"the file has the columns {layout} (`stalking-profile {template}`)")
     return fields, ignored
+
+
+R = TypeVar("R", bound=RecordImport)
+
+
+def open_import(path: Path, store: Store, kind: str, make: Callable[[str, str], R]) -> tuple[R, dt.datetime]:
+    """The result of importing ``path`` as ``kind`` records, begun: named and hashed, and marked
+    ``already_imported`` (with that batch) when this file was imported as ``kind`` before; and
+    when the import started. A missing file is an :class:`InputFileError`."""
+    from stalking_profile.ingest.readers import file_sha256
+
+    if not path.is_file():
+        raise InputFileError(f"{path} not found", "check the path; the file must exist and be readable")
+    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    result = make(path.name, file_sha256(path))
+    previous = previous_import(store, kind, result.file_sha256)
+    if previous is not None:
+        result.batch_id, result.already_imported = previous, True
+    return result, started
+
+
+def read_rows(path: Path, sheet: str | None, what: str, hint: str) -> tuple[RawExtract, pa.Table, int]:
+    """The file read (CSV, XLSX or Parquet), its non-blank rows numbered, and how many were blank;
+    a file with a header but no ``what`` is an :class:`InputFileError` with ``hint``."""
+    from stalking_profile.ingest.readers import read_extract
+
+    raw = read_extract(path, sheet)
+    table, blank = numbered_rows(raw.table)
+    if table.num_rows == 0:
+        raise InputFileError(f"{path.name} has a header but no {what}", hint)
+    return raw, table, blank
 
 
 def previous_import(store: Store, kind: str, sha: str) -> int | None:

@@ -21,10 +21,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from stalking_profile.errors import InputFileError
 from stalking_profile.force import Force, load_force
 from stalking_profile.ingest.pseudonymise import PseudonymKey, load_key
-from stalking_profile.ingest.readers import file_sha256, read_extract
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
 from stalking_profile.store.loader import KEY_FINGERPRINT, check_key, move_staged, transaction
@@ -32,9 +30,9 @@ from stalking_profile.store.records import (
     RecordImport,
     batch_row,
     claim_batch,
-    numbered_rows,
-    previous_import,
+    open_import,
     problems,
+    read_rows,
 )
 from stalking_profile.training.courses import Training, load_training
 from stalking_profile.training.validate import ValidatedTraining, validate_training
@@ -103,20 +101,12 @@ def import_training(path: Path, store: Store, *, training: Training | None = Non
     >>> r.rows_read, r.rows_accepted, r.rows_rejected, r.by_course
     (2, 1, 1, {'ilearn': 1})
     """
-    if not path.is_file():
-        raise InputFileError(f"{path} not found", "check the path; the file must exist and be readable")
-    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    result = TrainingImportResult(path.name, file_sha256(path), None)
-    previous = previous_import(store, SOURCE_KIND, result.file_sha256)
-    if previous is not None:
-        result.batch_id, result.already_imported = previous, True
+    result, started = open_import(path, store, SOURCE_KIND, TrainingImportResult)
+    if result.already_imported:
         return result
     training = training or load_training()
-    raw = read_extract(path, sheet)
-    table, result.rows_blank = numbered_rows(raw.table)
-    if table.num_rows == 0:
-        raise InputFileError(f"{path.name} has a header but no training completions",
-                             "add one row per officer and course completed under the template's header")
+    raw, table, result.rows_blank = read_rows(
+        path, sheet, "training completions", "add one row per officer and course completed under the template's header")
     key = key or load_key()
     checked = validate_training(table, path.name, training, force or load_force(), today or dt.date.today(),
                                 key, lambda tokens: _stored(store, tokens))
