@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from stalking_profile.errors import ConfigError, config_text
 
-__all__ = ["District", "Force", "load_force"]
+__all__ = ["District", "Force", "SpoBaseline", "load_force"]
 
 FORCE_ENV = "STALKING_PROFILE_FORCE"
 
@@ -28,6 +28,25 @@ class District:
 
 
 @dataclass(frozen=True)
+class SpoBaseline:
+    """A published count of Stalking Protection Orders in force, to set the store's figures beside.
+
+    ``orders_in_force`` orders in force against about ``stalking_crimes_per_year`` stalking crimes
+    a year, as ``source`` said on ``as_of`` (free text, e.g. ``January 2022``).
+    """
+
+    orders_in_force: int
+    stalking_crimes_per_year: int
+    as_of: str
+    source: str
+
+    @property
+    def per_1000(self) -> float:
+        """Orders in force per 1,000 stalking crimes a year, to two decimals."""
+        return round(1000 * self.orders_in_force / self.stalking_crimes_per_year, 2)
+
+
+@dataclass(frozen=True)
 class Force:
     """A force: its districts and the bounding boxes coordinates must fall in."""
 
@@ -36,6 +55,7 @@ class Force:
     districts: tuple[District, ...]
     bbox_wgs84: tuple[float, float, float, float]
     bbox_bng: tuple[float, float, float, float]
+    spo_baseline: SpoBaseline | None = None
 
     @property
     def district_codes(self) -> tuple[str, ...]:
@@ -85,7 +105,24 @@ def parse_force(text: str, source: str) -> Force:
         districts,
         _bbox(data.get("bbox_wgs84"), "bbox_wgs84", source),
         _bbox(data.get("bbox_bng"), "bbox_bng", source),
+        _spo_baseline(data.get("spo_baseline"), source),
     )
+
+
+def _spo_baseline(raw: object, source: str) -> SpoBaseline | None:
+    """The optional ``[spo_baseline]`` table: two positive whole numbers and two texts."""
+    if raw is None:
+        return None
+    fix = ("write [spo_baseline] with orders_in_force and stalking_crimes_per_year (whole numbers, the second "
+           "above 0), as_of and source (text)")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: spo_baseline is not a table", fix)
+    orders, crimes = raw.get("orders_in_force"), raw.get("stalking_crimes_per_year")
+    as_of, said = raw.get("as_of"), raw.get("source")
+    if not (isinstance(orders, int) and isinstance(crimes, int) and orders >= 0 and crimes > 0
+            and isinstance(as_of, str) and isinstance(said, str)):
+        raise ConfigError(f"{source}: spo_baseline is incomplete or not numbers where numbers belong", fix)
+    return SpoBaseline(orders, crimes, as_of, said)
 
 
 def load_force(path: str | None = None) -> Force:

@@ -15,7 +15,7 @@ import pytest
 from markupsafe import escape
 
 from stalking_profile.metrics.profile import ProfileRequest
-from stalking_profile.reporting.compose import display_cell, label
+from stalking_profile.reporting.blocks import display_cell, label
 from stalking_profile.reporting.document import TableBlock
 from stalking_profile.reporting.page import render_html
 from stalking_profile.reporting.pdf import render_pdf

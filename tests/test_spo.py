@@ -9,7 +9,7 @@ import pytest
 
 from stalking_profile.cases.spo_events import SpoEvent, check_sequence, derive_state
 from stalking_profile.cases.spo_import import add_event, import_events, load_events
-from stalking_profile.cases.spo_measures import spo_stages, spo_table
+from stalking_profile.cases.spo_measures import spo_stages, spo_table, spo_trend
 from stalking_profile.errors import InputFileError, MissingColumnError
 from stalking_profile.force import load_force
 from stalking_profile.ingest.pipeline import IngestOptions, ingest
@@ -226,13 +226,13 @@ def test_spo_table_by_hand(crime_store: Store, tmp_path: Path) -> None:
         "district": "BD", "enquiries": 2, "applications": 2, "interim_orders": 1, "full_orders": 3,
         "in_force_at_end": 2, "breaches": 1, "breaches_charged": 1, "conversion_pct": 150.0,
         "median_days_to_interim": 26.0, "median_days_to_full": 90.0, "q1_days_to_full": 60.0,
-        "q3_days_to_full": 91.0, "stalking_crimes": 2, "spos_per_1000": 1500.0}
+        "q3_days_to_full": 91.0, "stalking_crimes": 2, "spos_per_1000": 1500.0, "in_force_per_1000": 1000.0}
     # LD: S3 (interim 11 days, full 130) and S4 (not viable); one stalking crime (C4 is 8L).
     assert table["LD"] == {
         "district": "LD", "enquiries": 2, "applications": 1, "interim_orders": 1, "full_orders": 1,
         "in_force_at_end": 1, "breaches": 0, "breaches_charged": 0, "conversion_pct": 50.0,
         "median_days_to_interim": 11.0, "median_days_to_full": 130.0, "q1_days_to_full": 130.0,
-        "q3_days_to_full": 130.0, "stalking_crimes": 1, "spos_per_1000": 1000.0}
+        "q3_days_to_full": 130.0, "stalking_crimes": 1, "spos_per_1000": 1000.0, "in_force_per_1000": 1000.0}
     # Force: interim days 26, 11 -> 18.5; full days 30, 90, 92, 130 -> 75, 91, 101.5; 4 orders / 3 crimes.
     f = table["Force"]
     assert (f["enquiries"], f["applications"], f["interim_orders"], f["full_orders"], f["in_force_at_end"]) == (
@@ -248,6 +248,29 @@ def test_spo_table_by_hand(crime_store: Store, tmp_path: Path) -> None:
     early = {r["district"]: r for r in spo_table(crime_store, Period(D(2021, 1, 1), D(2021, 5, 31)), force).to_pylist()}
     assert (early["BD"]["in_force_at_end"], early["BD"]["full_orders"], early["Force"]["in_force_at_end"]) == (
         3, 2, 4)  # S1's interim, S2 and S5 in BD; S3's interim in LD
+    # Five months hold C1 (March) and C2 (April) in BD: 3 in force per 2 crimes in 5/12 of a year = 625.
+    assert early["BD"]["in_force_per_1000"] == 625.0 and early["KD"]["in_force_per_1000"] is None
+    days = {r["district"]: r for r in spo_table(crime_store, Period(D(2021, 1, 2), D(2021, 5, 31)), force).to_pylist()}
+    assert days["BD"]["in_force_per_1000"] == round(1500 * 150 / 365.25, 2)  # not month-aligned: by days
+
+
+def test_spo_trend_by_quarter(crime_store: Store, tmp_path: Path) -> None:
+    import_events(write_csv(tmp_path / "spo.csv", EVENTS), crime_store, today=TODAY)
+    # 2020-Q4: S5's enquiry and application. 2021-Q1: S1's enquiry, S5's full order; S5 in force on 31 March.
+    # Q2: enquiries S2 S3 S4, applications S1 S2 S3, interim S1 S3, full S1 S2; in force S1 S2 S3 S5.
+    # Q3: S3's full order; the same four in force. Q4: S2 discharged on 1 October; three in force.
+    columns = ("quarter", "enquiries", "applications", "interim_orders", "full_orders", "in_force_at_end")
+    trend = [tuple(r[c] for c in columns) for r in spo_trend(crime_store, WINDOW).to_pylist()]
+    assert trend == [("2020-Q4", 1, 1, 0, 0, 0), ("2021-Q1", 1, 0, 0, 1, 1), ("2021-Q2", 3, 3, 2, 2, 4),
+                     ("2021-Q3", 0, 0, 0, 1, 4), ("2021-Q4", 0, 0, 0, 0, 3)]
+    # The year's quarters add up to the year's table.
+    year = spo_table(crime_store, WINDOW, load_force()).to_pylist()[-1]
+    assert [sum(t[i] for t in trend[1:]) for i in (1, 2, 3, 4)] == [
+        year["enquiries"], year["applications"], year["interim_orders"], year["full_orders"]]
+    assert [r["quarter"] for r in spo_trend(crime_store, WINDOW, quarters=2).to_pylist()] == ["2021-Q3", "2021-Q4"]
+    partial = spo_trend(crime_store, Period(D(2021, 1, 1), D(2021, 5, 31))).to_pylist()[-1]
+    assert (partial["quarter"], partial["quarter_end"], partial["enquiries"], partial["full_orders"],
+            partial["in_force_at_end"]) == ("2021-Q2", D(2021, 5, 31), 2, 1, 4)
 
 
 # --- the command line -------------------------------------------------------------------------
@@ -284,4 +307,35 @@ def test_spo_table_reaches_the_profile_and_report(crime_store: Store, tmp_path: 
     profile = build_profile(crime_store, request)
     assert profile.tables["spo"].to_pylist() == spo_table(crime_store, WINDOW, load_force()).to_pylist()
     blocks = compose(profile, load_force(), source="test").blocks
-    assert "Stalking Protection Orders" in [getattr(b, "text", "") for b in blocks]
+    texts = [getattr(b, "text", "") for b in blocks]
+    assert "Stalking Protection Orders" in texts
+    # Three orders in force on 31 December 2021 (S1, S3, S5) from three stalking crimes in the year.
+    assert ("On 31 December 2021, 3 Stalking Protection Orders were in force: 1,000.00 per 1,000 stalking crimes "
+            "a year.") in texts
+    baseline = ("West Yorkshire Police's report to the Mayor's office, February 2022 counted 3 in force in January "
+                "2022 against about 6,600 stalking crimes a year (0.45 per 1,000).")
+    assert baseline in texts
+    assert "In the 12 months to December 2021, 4 enquiries went to Legal Services and 4 full orders were " \
+           "granted." in texts
+    assert "Enquiries to Legal Services fell from 1 in 2020-Q4 to 0 in 2021-Q4." in texts
+    charts = [b for b in blocks if getattr(b, "name", "") == "spo_trend" and hasattr(b, "spec")]
+    assert len(charts) == 1 and "enquiries 1 then 0" in charts[0].alt
+    assert ("The store holds no victim referral, dip-sample audit or training records yet, so this report gives no "
+            "figures for them. They will appear here once those records are kept in the store.") in texts
+
+
+def test_force_spo_baseline_is_optional_and_checked() -> None:
+    from stalking_profile.errors import ConfigError
+    from stalking_profile.force import parse_force
+
+    head = 'name = "F"\nslug = "f"\nbbox_wgs84 = [0, 0, 1, 1]\nbbox_bng = [0, 0, 1, 1]\n'
+    district = '[[districts]]\ncode = "A"\nname = "A"\nlad_code = "E1"\n'
+    assert parse_force(head + district, "f.toml").spo_baseline is None
+    good = parse_force(head + '[spo_baseline]\norders_in_force = 2\nstalking_crimes_per_year = 800\nas_of = "2023"\n'
+                       'source = "S"\n' + district, "f.toml").spo_baseline
+    assert good is not None and good.per_1000 == 2.5
+    for bad in ('orders_in_force = 2\nas_of = "2023"\nsource = "S"\n',
+                'orders_in_force = "3"\nstalking_crimes_per_year = 800\nas_of = "2023"\nsource = "S"\n',
+                'orders_in_force = 3\nstalking_crimes_per_year = 0\nas_of = "2023"\nsource = "S"\n'):
+        with pytest.raises(ConfigError, match="spo_baseline"):
+            parse_force(head + "[spo_baseline]\n" + bad + district, "f.toml")

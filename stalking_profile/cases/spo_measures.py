@@ -14,9 +14,15 @@ the Force:
   quartiles interpolate linearly (:func:`statistics.quantiles`, ``method="inclusive"``, as
   numpy's default and spreadsheets' QUARTILE.INC);
 - ``stalking_crimes``: current crimes of the ``stalking`` offence family recorded in the window;
-- ``spos_per_1000``: full orders granted per 1,000 of those crimes (one decimal).
+- ``spos_per_1000``: full orders granted per 1,000 of those crimes (one decimal);
+- ``in_force_per_1000``: orders in force at the end per 1,000 stalking crimes *a year* (the
+  window's crimes scaled to twelve months: by months for a month-aligned window, else by days),
+  two decimals: the measure a published "N orders in force from M crimes a year" states, so the
+  force's ``spo_baseline`` (force configuration) can stand beside it.
 
-:func:`spo_stages` counts the cases by the stage they had reached on the window's last day.
+:func:`spo_stages` counts the cases by the stage they had reached on the window's last day;
+:func:`spo_trend` counts the Force's activity by calendar quarter, to show whether enquiries
+to Legal Services are rising.
 """
 
 from __future__ import annotations
@@ -33,15 +39,16 @@ from stalking_profile.cases.spo_events import SpoEvent, derive_state
 from stalking_profile.cases.spo_import import load_events
 from stalking_profile.force import Force
 from stalking_profile.metrics.config import load_config
-from stalking_profile.metrics.periods import Period
+from stalking_profile.metrics.periods import Period, month_end
 from stalking_profile.metrics.stats import pct
 from stalking_profile.store.connection import Store
 
-__all__ = ["SPO_COLUMNS", "STAGES", "quartiles", "spo_stages", "spo_table"]
+__all__ = ["SPO_COLUMNS", "STAGES", "TREND_SCHEMA", "quartiles", "spo_stages", "spo_table", "spo_trend"]
 
 SPO_COLUMNS = ("district", "enquiries", "applications", "interim_orders", "full_orders", "in_force_at_end",
                "breaches", "breaches_charged", "conversion_pct", "median_days_to_interim", "median_days_to_full",
-               "q1_days_to_full", "q3_days_to_full", "stalking_crimes", "spos_per_1000")
+               "q1_days_to_full", "q3_days_to_full", "stalking_crimes", "spos_per_1000",
+               "in_force_per_1000")
 #: The stages a case can be at, in order.
 STAGES = ("enquiry", "viable", "not viable", "application", "interim order", "full order", "refused", "discharged",
           "expired")
@@ -103,18 +110,26 @@ def _stalking_crimes(store: Store, period: Period, as_of: int | None) -> dict[st
     return {r["district"]: int(r["n"]) for r in rows}
 
 
-def _row(district: str, tally: _Tally, crimes: int) -> dict[str, Any]:
+def _years(period: Period) -> float:
+    """The window's length in years: months / 12 when month-aligned, else days / 365.25."""
+    return period.months / 12 if period.month_aligned else period.days / 365.25
+
+
+def _row(district: str, tally: _Tally, crimes: int, years: float) -> dict[str, Any]:
     c = tally.counts
     _, median_interim, _ = quartiles(tally.to_interim)
     q1, median_full, q3 = quartiles(tally.to_full)
     per_1000 = round(1000 * c["full_orders"] / crimes, 1) if crimes else None
+    in_force = round(1000 * c["in_force_at_end"] * years / crimes, 2) if crimes else None
     return {"district": district, **c, "conversion_pct": pct(c["full_orders"], c["enquiries"]),
             "median_days_to_interim": median_interim, "median_days_to_full": median_full,
-            "q1_days_to_full": q1, "q3_days_to_full": q3, "stalking_crimes": crimes, "spos_per_1000": per_1000}
+            "q1_days_to_full": q1, "q3_days_to_full": q3, "stalking_crimes": crimes, "spos_per_1000": per_1000,
+            "in_force_per_1000": in_force}
 
 
 def _schema() -> pa.Schema:
-    kinds = {"district": pa.string(), "conversion_pct": pa.float64(), "spos_per_1000": pa.float64()}
+    kinds = {"district": pa.string(), "conversion_pct": pa.float64(), "spos_per_1000": pa.float64(),
+             "in_force_per_1000": pa.float64()}
     return pa.schema([(c, kinds.get(c, pa.float64() if "days" in c else pa.int64())) for c in SPO_COLUMNS])
 
 
@@ -133,7 +148,8 @@ def spo_table(store: Store, period: Period, force: Force, as_of: int | None = No
     crimes = _stalking_crimes(store, period, as_of)
     counts = {d: crimes.get(d, 0) for d in force.district_codes}
     counts["Force"] = sum(crimes.values())
-    return pa.Table.from_pylist([_row(d, t, counts[d]) for d, t in tallies.items()], schema=_schema())
+    years = _years(period)
+    return pa.Table.from_pylist([_row(d, t, counts[d], years) for d, t in tallies.items()], schema=_schema())
 
 
 def spo_stages(store: Store, period: Period, force: Force, as_of: int | None = None) -> pa.Table:
@@ -149,3 +165,45 @@ def spo_stages(store: Store, period: Period, force: Force, as_of: int | None = N
                 rows[name][state.stage] += 1
     schema = pa.schema([("district", pa.string()), *((s, pa.int64()) for s in STAGES)])
     return pa.Table.from_pylist([{"district": d, **r} for d, r in rows.items()], schema=schema)
+
+
+TREND_SCHEMA = pa.schema([("quarter", pa.string()), ("quarter_end", pa.date32()), ("enquiries", pa.int64()),
+                          ("applications", pa.int64()), ("interim_orders", pa.int64()),
+                          ("full_orders", pa.int64()), ("in_force_at_end", pa.int64())])
+
+
+def _quarter_index(day: dt.date) -> int:
+    """Quarters since year 0: ``divmod(index, 4)`` gives the year and the quarter (0-3) back."""
+    return day.year * 4 + (day.month - 1) // 3
+
+
+def spo_trend(store: Store, period: Period, as_of: int | None = None, quarters: int = 8) -> pa.Table:
+    """The Force's SPO activity by calendar quarter: the ``quarters`` quarters ending with the one
+    that holds the window's last day (fewer when the first event is later).
+
+    Each row counts the events dated in the quarter, up to the window's end (the last quarter
+    may be partial, and ``quarter_end`` then says the window's end): enquiries, applications,
+    interim and full orders *granted*; and the cases with an order in force on ``quarter_end``.
+
+    Examples
+    --------
+    >>> from stalking_profile.store.connection import open_store
+    >>> spo_trend(open_store(":memory:"), Period(dt.date(2020, 10, 1), dt.date(2021, 9, 30))).num_rows
+    0
+    """
+    cases = load_events(store, as_of=as_of)
+    firsts = [e.event_date for events in cases.values() for e in events if e.event_date <= period.end]
+    if not firsts:
+        return TREND_SCHEMA.empty_table()
+    last = _quarter_index(period.end)
+    rows: list[dict[str, Any]] = []
+    for i in range(max(last - quarters + 1, _quarter_index(min(firsts))), last + 1):
+        year, q = divmod(i, 4)
+        start, end = dt.date(year, q * 3 + 1, 1), min(month_end(year, q * 3 + 3), period.end)
+        tally = _Tally()
+        for events in cases.values():
+            _tally_case(events, Period(start, end), tally)
+        rows.append({"quarter": f"{year}-Q{q + 1}", "quarter_end": end,
+                     **{k: tally.counts[k] for k in ("enquiries", "applications", "interim_orders", "full_orders",
+                                                     "in_force_at_end")}})
+    return pa.Table.from_pylist(rows, schema=TREND_SCHEMA)

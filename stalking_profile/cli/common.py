@@ -33,6 +33,7 @@ __all__ = [
     "ToOption",
     "WorklistOut",
     "app",
+    "audit_app",
     "check_format",
     "err",
     "force_config",
@@ -71,6 +72,9 @@ app.add_typer(referral_app, name="referral")
 training_app = typer.Typer(help="Officer training (iLearn, supervisors, champions, investigators): import and list.",
                            no_args_is_help=True)
 app.add_typer(training_app, name="training")
+audit_app = typer.Typer(help="Dip-sample audits of stalking crimes: draw a sample, import the completed checklist.",
+                        no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

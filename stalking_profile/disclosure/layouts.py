@@ -41,8 +41,8 @@ DROPPED: dict[str, tuple[str, ...]] = {
 }
 #: Tables left out of partner and public outputs.
 INTERNAL_TABLES: tuple[str, ...] = ("outcome_maturity", "outcome_groups_by_relationship", "demographics_quality",
-                                   "cumulative_risk", "allocation", "spo", "referrals",
-                                   "training")
+                                   "cumulative_risk", "allocation", "spo", "spo_trend", "referrals",
+                                   "training", "audits")
 
 _Y, _N = "Y", "N"
 _DOMESTIC = {"All": None, "Domestic": "Domestic", "Non-Domestic": "Non-Domestic"}

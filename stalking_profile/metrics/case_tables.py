@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from stalking_profile.cases.spo_measures import spo_table
+from stalking_profile.cases.spo_measures import spo_table, spo_trend
 from stalking_profile.force import Force
 from stalking_profile.metrics.periods import Period
 from stalking_profile.referrals.measures import referral_table
@@ -32,13 +32,18 @@ def _held(store: Store, name: str, as_of: int | None) -> bool:
 
 def case_tables(store: Store, period: Period, force: Force, as_of: int | None = None
                 ) -> tuple[dict[str, pa.Table], list[str]]:
-    """``spo``, ``referrals`` and ``training`` for ``period`` where the store holds those records, and notes."""
+    """``spo`` and ``spo_trend``, ``referrals`` and ``training`` for ``period`` where the store holds
+    those records, and notes."""
     out: dict[str, pa.Table] = {}
     notes = []
     if _held(store, tables.SPO_EVENTS, as_of):
         out["spo"] = spo_table(store, period, force, as_of)
+        out["spo_trend"] = spo_trend(store, period, as_of)
         notes.append("spo: Stalking Protection Order cases from the events kept with `stalking-profile spo import`; "
-                     "a case's stage is derived from its events; orders in force on the last day of the window.")
+                     "a case's stage is derived from its events; orders in force on the last day of the window; "
+                     "in force per 1,000 stalking crimes a year scales the window's crimes to twelve months.")
+        notes.append("spo_trend: the force's enquiries, applications and orders granted by calendar quarter (up "
+                     "to eight, ending with the window's last), and the orders in force at each quarter's end.")
     if _held(store, tables.REFERRAL_EVENTS, as_of):
         out["referrals"] = referral_table(store, period, force, as_of)
         notes.append("referrals: victims of stalking in the window with a referral made to specialist stalking "

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from stalking_profile.reporting.document import Chart
 
-__all__ = ["OKABE_ITO", "band_chart", "rate_chart", "rolling_chart"]
+__all__ = ["OKABE_ITO", "band_chart", "rate_chart", "rolling_chart", "series_chart"]
 
 #: Okabe-Ito colours (colour-blind safe), in the order series take them.
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
@@ -121,3 +121,26 @@ def band_chart(table: pa.Table, districts: tuple[str, ...]) -> Chart:
     if whole and all(_number(whole.get(b)) is not None for b in bands):
         alt += "; force: " + ", ".join(f"{b} {int(whole[b]):,}" for b in bands)
     return Chart("cumulative_risk", "Crimes by cumulative-risk band", spec, alt + ".")
+
+
+def series_chart(table: pa.Table, name: str, title: str, x: str, series: tuple[tuple[str, str], ...],
+                 y_title: str) -> Chart:
+    """Counts over ordered periods (``x``: e.g. quarters), one line per ``(column, label)`` of ``series``."""
+    rows = table.to_pylist()
+    values = [{"x": r[x], "series": label, "count": _number(r.get(column))}
+              for r in rows for column, label in series if _number(r.get(column)) is not None]
+    labels = [label for _, label in series]
+    spec = {"$schema": _SCHEMA, "width": 520, "height": 220, "config": _FONT, "title": title,
+            "data": {"values": values}, "mark": {"type": "line", "point": True},
+            "encoding": {"x": {"field": "x", "type": "ordinal", "title": None, "sort": [r[x] for r in rows]},
+                         "y": {"field": "count", "type": "quantitative", "title": y_title},
+                         "color": {"field": "series", "type": "nominal", "title": None,
+                                   "scale": {"domain": labels, "range": list(OKABE_ITO[:len(labels)])}},
+                         "strokeDash": {"field": "series", "type": "nominal", "legend": None}}}
+    alt = f"Line chart of {', '.join(label.lower() for label in labels)} by {x}"
+    if rows:
+        first, last = rows[0], rows[-1]
+        alt += f", {first[x]} to {last[x]}; " + "; ".join(
+            f"{label.lower()} {_fmt(float(first[c]))} then {_fmt(float(last[c]))}" for c, label in series
+            if _number(first.get(c)) is not None and _number(last.get(c)) is not None)
+    return Chart(name, title, spec, alt + ".")

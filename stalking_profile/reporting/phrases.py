@@ -196,16 +196,15 @@ def significance(p: float, alpha: float = ALPHA) -> str:
     return f"{'a' if p < alpha else 'not a'} statistically significant change ({p_value(p, alpha)})"
 
 
-def join(items: list[str]) -> str:
-    """Items joined as in prose: "BD", "BD and LD", "BD, CD and LD".
+def join(items: list[str], conjunction: str = "and") -> str:
+    """Items joined as in prose: "BD", "BD and LD", "BD, CD and LD" (or "or").
 
     Examples
     --------
-    >>> join(["BD"]), join(["BD", "LD"]), join(["BD", "CD", "LD"])
-    ('BD', 'BD and LD', 'BD, CD and LD')
+    >>> join(["BD"]), join(["BD", "LD"]), join(["BD", "CD", "LD"]), join(["BD", "LD"], "or")
+    ('BD', 'BD and LD', 'BD, CD and LD', 'BD or LD')
     """
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
 
 
 def long_date(day: dt.date) -> str:
