@@ -34,6 +34,29 @@ def test_gi_star_matches_esda_for_the_same_seed() -> None:
     np.testing.assert_allclose(ours.p_sim, np.minimum(2 * theirs.p_sim, 1), rtol=1e-12)
 
 
+def test_shared_draws_give_esdas_own_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Drawing the permutation ids once per set of areas changes nothing: Gi* and local Moran on
+    two value series, and NumPy's global generator afterwards, match esda with its own draws."""
+    import esda.crand
+
+    from stalking_profile.spatial.hotspots import _SharedDraws
+
+    other = VALUES[::-1].copy()
+    ours = [gi_star(v, lat2W(4, 4, rook=False), 999, 5) for v in (VALUES, other)]
+    moran = local_moran(other, lat2W(4, 4, rook=False), 999, 5)
+    after_ours = np.random.get_state()[1].copy()
+    draws = esda.crand.vec_permutations
+    assert isinstance(draws, _SharedDraws) and len(draws.sets) >= 1
+    monkeypatch.setattr(esda.crand, "vec_permutations", draws.draw)  # esda as it ships
+    for mine, values in zip(ours, (VALUES, other), strict=True):
+        g = esda.G_Local(values, lat2W(4, 4, rook=False), transform="B", star=True, permutations=999, seed=5,
+                         n_jobs=1)
+        np.testing.assert_array_equal(mine.p_sim, np.minimum(2 * g.p_sim, 1))
+    m = esda.Moran_Local(other, lat2W(4, 4, rook=False), transformation="r", permutations=999, seed=5)
+    np.testing.assert_array_equal(moran.p_sim, np.minimum(2 * m.p_sim, 1))
+    np.testing.assert_array_equal(np.random.get_state()[1], after_ours)
+
+
 def test_gi_star_by_hand_on_a_grid() -> None:
     """Ord and Getis (1995): Gi* = (sum_j w_ij x_j - xbar W_i) / (s sqrt((n S1_i - W_i^2) / (n - 1))),
     binary queen weights with the area itself included."""

@@ -66,6 +66,39 @@ def _two_sided(p_sim: Any) -> FloatArray:
     return np.minimum(2.0 * np.asarray(p_sim, dtype=float), 1.0)
 
 
+class _SharedDraws:
+    """esda's conditional randomisation draws its permutation ids from the cardinality, the number
+    of areas, the permutations and the seed alone: not from the values. So every statistic on one
+    set of areas with one seed draws the very same ids, which took a fifth of a second each time at
+    9,999 permutations. This stands in for ``esda.crand.vec_permutations``, draws each set once,
+    and leaves NumPy's global generator in the state the draw left it in, as the original does;
+    results are bit-identical (tests/test_hotspots.py checks)."""
+
+    def __init__(self, draw: Any) -> None:
+        self.draw = draw
+        self.sets: dict[tuple[int, int, int, int], tuple[Any, Any]] = {}
+
+    def __call__(self, max_card: int, n: int, k_replications: int, seed: int) -> Any:
+        key = (int(max_card), int(n), int(k_replications), int(seed))
+        if key not in self.sets:
+            if len(self.sets) >= 4:  # a few sets of areas per run; 9,999 x 20 ids is 1.6 MB each
+                self.sets.pop(next(iter(self.sets)))
+            ids = self.draw(max_card, n, k_replications, seed)
+            ids.setflags(write=False)
+            self.sets[key] = (ids, np.random.get_state())
+        ids, state = self.sets[key]
+        np.random.set_state(state)
+        return ids
+
+
+def _share_draws() -> None:
+    """Put :class:`_SharedDraws` in esda's randomisation engine (once)."""
+    import esda.crand
+
+    if not isinstance(esda.crand.vec_permutations, _SharedDraws):
+        esda.crand.vec_permutations = _SharedDraws(esda.crand.vec_permutations)
+
+
 #: Gi* results by weights object (held weakly: dropped with the weights) and values, permutations, seed.
 _GI_CACHE: weakref.WeakKeyDictionary[Any, dict[tuple[str, int, int, int], LocalResult]] = weakref.WeakKeyDictionary()
 
@@ -101,6 +134,7 @@ def gi_star(values: FloatArray, w: Any, permutations: int, seed: int) -> LocalRe
     cache = _GI_CACHE.setdefault(w, {})
     if key in cache:  # the same values, weights and seed give the same result: computed once per run
         return cache[key]
+    _share_draws()
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore")
         # one process: on these 2-core machines joblib's worker start-up costs more than it saves
@@ -120,6 +154,7 @@ def local_moran(values: FloatArray, w: Any, permutations: int, seed: int) -> Loc
     """
     import esda
 
+    _share_draws()
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.simplefilter("ignore")
         m = esda.Moran_Local(np.asarray(values, dtype=float), w, transformation="r", permutations=permutations,
