@@ -1,4 +1,5 @@
-"""Import SPO case events (a file, or one event from the command line) as one append-only batch.
+"""Import SPO case events (a file, or one event from the command line) as one append-only batch,
+and export the stored events in the same layout.
 
 The file is a CSV (or XLSX) with the template's columns in the template's order (see
 :func:`write_template`): ``case_ref,crime_ref,event,event_date,district,outcome,reason,
@@ -11,6 +12,10 @@ earlier accepted rows (:func:`~stalking_profile.cases.spo_events.check_sequence`
 row is kept in ``rejected_rows`` with its reasons, each reason in ``row_issues``, under the
 batch's id; the accepted rows land in ``spo_events``. The batch is written in one transaction
 (all of it or none of it), and re-importing the same file (same SHA-256) changes nothing.
+
+:func:`export_events` writes the stored events in the template's layout (district resolved):
+imported into a fresh store the file gives the same events; imported into the store it came
+from, every row is rejected as a repeat of a stored event, so nothing is added.
 """
 
 from __future__ import annotations
@@ -33,10 +38,12 @@ from stalking_profile.ingest.readers import read_extract
 from stalking_profile.schema import parse
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
+from stalking_profile.store.export import restore_text, write_records
 from stalking_profile.store.loader import move_staged, transaction
 from stalking_profile.store.records import RecordImport, claim_batch, open_import
 
-__all__ = ["SOURCE_KIND", "SpoImportResult", "add_event", "import_events", "load_events", "write_template"]
+__all__ = ["SOURCE_KIND", "SpoImportResult", "add_event", "export_events", "import_events", "load_events",
+           "write_template"]
 
 SOURCE_KIND = "spo_events"
 _ADD_KIND = "spo_add"
@@ -220,7 +227,8 @@ def _file_rows(path: Path) -> tuple[list[tuple[int, Row]], int]:
         error = MissingColumnError if missing else InputFileError
         raise error(f"{path.name} {what}", f"use the template (`stalking-profile spo template`): {','.join(COLUMNS)}")
     raw = table.rename_columns(list(COLUMNS)).to_pylist()
-    rows = [(i + 2, {k: (None if v is None else str(v)) for k, v in r.items()}) for i, r in enumerate(raw)]
+    rows = [(i + 2, {k: restore_text(None if v is None else str(v)) for k, v in r.items()})
+            for i, r in enumerate(raw)]
     kept = [(n, r) for n, r in rows if any(_text(v) for v in r.values())]
     return kept, len(rows) - len(kept)
 
@@ -257,3 +265,17 @@ def add_event(store: Store, row: Row, *, force: Force | None = None, today: dt.d
     _account(result, checked)
     result.batch_id = _write(store, _ADD_KIND, result, checked, started)
     return result
+
+
+def export_events(store: Store, out: Path, district: str | None = None) -> int:
+    """Write the stored events (optionally one district's) to ``out`` (.csv or .xlsx) in the
+    template's layout, case by case in event order; returns the rows written.
+
+    The district is written as stored (resolved from the crime when the import left it blank),
+    so the file imports into a store that does not hold the crimes.
+    """
+    events = load_events(store)
+    rows = [{c: getattr(e, c) for c in COLUMNS} for ref in sorted(events) for e in events[ref]
+            if district is None or e.district == district]
+    schema = pa.schema([tables.SCHEMAS[tables.SPO_EVENTS].to_pyarrow().field(c) for c in COLUMNS])
+    return write_records(pa.Table.from_pylist(rows, schema=schema), out, "spo_events")

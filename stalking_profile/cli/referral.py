@@ -1,4 +1,4 @@
-"""Victim referrals: `stalking-profile referral template`, `referral import` and `referral list`."""
+"""Victim referrals: `stalking-profile referral template|add|import|list|export`."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ import typer
 
 from stalking_profile.cli.common import DbOption, out, print_record_import, referral_app, user_errors
 from stalking_profile.errors import InputFileError
-from stalking_profile.referrals.imports import ReferralImportResult, import_referrals
+from stalking_profile.referrals.imports import ReferralImportResult, add_referral, export_referrals, import_referrals
 from stalking_profile.referrals.services import STATUSES, load_services
 from stalking_profile.referrals.validate import FIELDS, LAYOUT
 from stalking_profile.store import tables
 from stalking_profile.store.connection import open_store
+from stalking_profile.store.export import check_out
 
-__all__ = ["referral_import", "referral_list", "referral_template"]
+__all__ = ["referral_add", "referral_export", "referral_import", "referral_list", "referral_template"]
 
 
 def _say(text: str) -> None:
@@ -57,6 +58,42 @@ def referral_import(
     with open_store(db, create=False) as store:
         result = import_referrals(file, store)
     _print_import(result)
+
+
+@referral_app.command("add")
+@user_errors
+def referral_add(
+    crime_ref: Annotated[str, typer.Option("--crime", help="Crime reference the referral belongs to")],
+    service: Annotated[str, typer.Option("--service", help="A service or synonym (see `referral template`)")],
+    status: Annotated[str, typer.Option("--status", help=f"One of: {', '.join(STATUSES)}")],
+    date: Annotated[str, typer.Option("--date", help="Status date, YYYY-MM-DD or DD/MM/YYYY")],
+    referral_ref: Annotated[str | None, typer.Option("--referral-ref", help="The service's reference")] = None,
+    db: DbOption = None,
+) -> None:
+    """Record one referral event, checked exactly as an import row is."""
+    row = {"crime_ref": crime_ref, "service": service, "status": status, "status_date": date,
+           "referral_ref": referral_ref}
+    with open_store(db, create=False) as store:
+        result = add_referral(store, row)
+    if result.batch_id is None:
+        _say(f"crime {crime_ref}: this {status} referral is already stored; nothing written")
+        return
+    _say(f"crime {crime_ref}: {next(iter(result.by_status))} referral stored (batch {result.batch_id})")
+    for _, column, _, example in result.problems:
+        _say(f"  warning {column}: {example}")
+
+
+@referral_app.command("export")
+@user_errors
+def referral_export(
+    out_file: Annotated[Path, typer.Option("--out", help="File to write: .csv or .xlsx (never overwritten)")],
+    db: DbOption = None,
+) -> None:
+    """Write the stored referral events in the import layout; `referral import` reads the file back."""
+    check_out(out_file)  # before opening the store
+    with open_store(db, create=False) as store:
+        written = export_referrals(store, out_file)
+    _say(f"wrote {out_file}: {written:,} referral events")
 
 
 @referral_app.command("list")

@@ -1,4 +1,4 @@
-"""Stalking Protection Order cases: `stalking-profile spo template|add|import|list`."""
+"""Stalking Protection Order cases: `stalking-profile spo template|add|import|list|export`."""
 
 from __future__ import annotations
 
@@ -9,12 +9,20 @@ from typing import Annotated
 import typer
 
 from stalking_profile.cases.spo_events import EVENTS, derive_state
-from stalking_profile.cases.spo_import import SpoImportResult, add_event, import_events, load_events, write_template
+from stalking_profile.cases.spo_import import (
+    SpoImportResult,
+    add_event,
+    export_events,
+    import_events,
+    load_events,
+    write_template,
+)
 from stalking_profile.cli.common import DbOption, ForceOption, force_config, out, spo_app, user_errors
 from stalking_profile.errors import InputFileError
 from stalking_profile.store.connection import open_store
+from stalking_profile.store.export import check_out, district_code
 
-__all__ = ["spo_add", "spo_import", "spo_list", "spo_template"]
+__all__ = ["spo_add", "spo_export", "spo_import", "spo_list", "spo_template"]
 
 
 def _say(text: str) -> None:
@@ -110,3 +118,19 @@ def spo_list(
                 extra = ", ".join(f"{k} {v}" for k, v in (("outcome", e.outcome), ("reason", e.reason),
                                   ("months", e.duration_months), ("terms", e.terms)) if v is not None)
                 _say(f"  {e.event_date}  {e.event:<16}{extra}")
+
+
+@spo_app.command("export")
+@user_errors
+def spo_export(
+    out_file: Annotated[Path, typer.Option("--out", help="File to write: .csv or .xlsx (never overwritten)")],
+    district: Annotated[str | None, typer.Option("--district", help="Only this district's events")] = None,
+    db: DbOption = None,
+    force: ForceOption = None,
+) -> None:
+    """Write the stored SPO events in the template's layout; `spo import` reads the file back."""
+    check_out(out_file)  # before opening the store
+    code = district_code(district, force_config(force))
+    with open_store(db, create=False) as store:
+        written = export_events(store, out_file, code)
+    _say(f"wrote {out_file}: {written:,} SPO events" + (f" in {code}" if code else ""))

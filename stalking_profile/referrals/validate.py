@@ -13,6 +13,9 @@ rejected when:
   the store nor on an earlier accepted row of the file;
 - it repeats an earlier row of the file.
 
+A text cell that an export made safe for spreadsheets (``'=...``, see
+:mod:`stalking_profile.store.export`) is read without its leading ``'``.
+
 A crime_ref that is not in the store is a warning: the row is kept (referrals may be exported
 before the crimes) and its dates are checked only against today.
 """
@@ -32,6 +35,7 @@ from stalking_profile.referrals.services import STATUSES, Services, resolve_stat
 from stalking_profile.schema import parse
 from stalking_profile.schema.validate import ISSUE_SCHEMA
 from stalking_profile.store import records
+from stalking_profile.store.export import restore_text
 
 __all__ = ["EVENT_SCHEMA", "FIELDS", "LAYOUT", "REQUIRED", "ValidatedReferrals", "map_columns",
            "validate_referrals"]
@@ -100,8 +104,8 @@ def validate_referrals(raw: pa.Table, file_name: str, services: Services, today:
     source = raw.drop_columns(["row_number"])
     fields, ignored = map_columns(source.column_names, file_name)
     cols = {f: parse.blank_to_null(source[h].combine_chunks()) for f, h in fields.items()}
-    texts = {f: [v.strip() if v else None for v in cols[f].to_pylist()] if f in cols else [None] * raw.num_rows
-             for f in FIELDS}
+    texts = {f: [restore_text(v.strip()) if v else None for v in cols[f].to_pylist()] if f in cols
+                 else [None] * raw.num_rows for f in FIELDS}
     dates = parse.parse_date(cols["status_date"])
     date_values, bad_dates = dates.values.to_pylist(), dates.bad.to_pylist()
     rows = raw["row_number"].to_pylist()

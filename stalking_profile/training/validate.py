@@ -1,23 +1,41 @@
 """Row-level validation of a training file: every row checked, problems kept with reasons.
 
 The layout is ``officer_id,course,district,team,completed_date``: column names in any case and
-order; other columns are ignored and listed (and not kept: they may name people). A row is
-rejected when:
+order; other columns are ignored and listed (and not kept: they may name people).
 
-- officer_id, course, district or completed_date is blank (team may be blank);
+The store never holds an officer id, only its keyed token, so ``training export`` cannot write
+one back. It writes the token instead, as ``officer_token``, with the fingerprint of the key that
+made it (``key_fingerprint``): :data:`EXPORT_FIELDS`. An import therefore takes the officer
+either way, per row:
+
+- ``officer_id``: hashed to the keyed token here, as always;
+- ``officer_token``: kept as it is, when it has a token's shape (32 hexadecimal characters) and
+  the row's ``key_fingerprint`` is this deployment key's fingerprint. A token made under another
+  key names nobody under this one, so it is rejected: import the officer_id instead.
+
+A row is rejected when:
+
+- officer_id (or officer_token), course, district or completed_date is blank (team may be blank);
+- it gives both an officer_id and an officer_token, or an officer_token that is not a token or
+  was made under another key;
 - the course is not a configured course or synonym (see :mod:`~stalking_profile.training.courses`);
 - the district is not one of the force's districts (code or name);
 - the date cannot be read (ISO or dd/mm/yyyy) or is after today;
 - the officer already has this course, stored or on an earlier row of the file.
 
 The officer id is replaced by its keyed token (domain ``officer``) as soon as it is read: it is
-never kept, not in the accepted rows, nor in a rejected row's values, nor in any reason.
+never kept, not in the accepted rows, nor in a rejected row's values, nor in any reason; nor is a
+given officer_token (it may be an id typed into the wrong column).
+
+A text cell that an export made safe for spreadsheets (``'=...``, see
+:mod:`stalking_profile.store.export`) is read without its leading ``'``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -28,16 +46,21 @@ from stalking_profile.ingest.pseudonymise import PseudonymKey
 from stalking_profile.schema import parse
 from stalking_profile.schema.validate import ISSUE_SCHEMA
 from stalking_profile.store import records
+from stalking_profile.store.export import restore_text
 from stalking_profile.training.courses import Training
 
-__all__ = ["COMPLETION_SCHEMA", "FIELDS", "LAYOUT", "REQUIRED", "StoredCompletions", "ValidatedTraining",
-           "map_columns", "validate_training"]
+__all__ = ["COMPLETION_SCHEMA", "EXPORT_FIELDS", "FIELDS", "LAYOUT", "REQUIRED", "StoredCompletions",
+           "ValidatedTraining", "map_columns", "validate_training"]
 
 FIELDS = ("officer_id", "course", "district", "team", "completed_date")
 REQUIRED = ("officer_id", "course", "district", "completed_date")
 LAYOUT = "officer_id,course,district,team,completed_date"
-#: The columns of a rejected row that are kept in ``raw_json``: never the officer id.
-KEPT_RAW = ("course", "district", "team", "completed_date")
+#: The layout ``training export`` writes: the officer as the stored token, with its key's fingerprint.
+EXPORT_FIELDS = ("officer_token", "course", "district", "team", "completed_date", "key_fingerprint")
+_KNOWN = (*FIELDS, "officer_token", "key_fingerprint")
+_TOKEN = re.compile(r"[0-9a-f]{32}")
+#: The columns of a rejected row that are kept in ``raw_json``: never the officer id nor a given token.
+KEPT_RAW = ("course", "district", "team", "completed_date", "key_fingerprint")
 #: One accepted completion; the officer only as a token.
 COMPLETION_SCHEMA = pa.schema([("row_number", pa.int64()), ("officer_token", pa.string()), ("course", pa.string()),
                                ("district", pa.string()), ("team", pa.string()), ("completed_date", pa.date32())])
@@ -65,14 +88,38 @@ def map_columns(headers: list[str], file_name: str) -> tuple[dict[str, str], lis
     --------
     >>> map_columns(["Officer ID", "COURSE", "district", "Completed-Date", "name"], "t.csv")[1]
     ['name']
+    >>> sorted(map_columns(["officer_token", "course", "district", "completed_date", "key_fingerprint"], "t.csv")[0])
+    ['completed_date', 'course', 'district', 'key_fingerprint', 'officer_token']
     """
-    return records.map_columns(headers, file_name, FIELDS, REQUIRED, LAYOUT, "training template")
+    tokens = "officer_token" in {records.column_name(h) for h in headers}
+    required = tuple(f for f in REQUIRED if f != "officer_id") if tokens else REQUIRED
+    return records.map_columns(headers, file_name, _KNOWN, required, LAYOUT, "training template")
+
+
+def _officer(text: dict[str, str | None], key: PseudonymKey) -> tuple[str | None, list[tuple[str, str]]]:
+    """The row's officer token, or the reasons there is none; reasons never quote an id or a given token."""
+    officer, given, fingerprint = text["officer_id"], text["officer_token"], text["key_fingerprint"]
+    if officer is not None and given is not None:
+        return None, [("officer_token", "both officer_id and officer_token are given: give one of them")]
+    if officer is not None:
+        return key.token(officer.upper(), "officer"), []
+    if given is None:
+        return None, []  # reported as a missing officer_id
+    if not _TOKEN.fullmatch(given.lower()):
+        return None, [("officer_token", "officer_token is not a keyed token (32 hexadecimal characters, "
+                                        "as `stalking-profile training export` writes): give the officer_id")]
+    if (fingerprint or "").lower() != key.fingerprint:
+        return None, [("key_fingerprint", f"officer_token was made under the key with fingerprint "
+                                          f"'{(fingerprint or '')[:40]}', not this deployment's key "
+                                          f"({key.fingerprint}): give the officer_id instead")]
+    return given.lower(), []
 
 
 def _row_errors(text: dict[str, str | None], course: str | None, district: str | None,
                 date: dt.date | None, bad_date: bool, today: dt.date) -> list[tuple[str, str]]:
     """(column, reason) for the checks that need no other row; reasons never quote the officer id."""
-    errors = [(c, f"missing {c} (required)") for c in REQUIRED if text[c] is None]
+    errors = [(c, f"missing {c} (required)") for c in REQUIRED
+              if text[c] is None and (c != "officer_id" or text["officer_token"] is None)]
     if text["course"] is not None and course is None:
         errors.append(("course", f"course '{text['course'][:40]}' is not a known course "
                                  "(see `stalking-profile training template`)"))
@@ -105,12 +152,12 @@ def validate_training(raw: pa.Table, file_name: str, training: Training, force: 
     source = raw.drop_columns(["row_number"])
     fields, ignored = map_columns(source.column_names, file_name)
     cols = {f: parse.blank_to_null(source[h].combine_chunks()) for f, h in fields.items()}
-    texts = {f: [v.strip() if v else None for v in cols[f].to_pylist()] if f in cols else [None] * raw.num_rows
-             for f in FIELDS}
+    texts = {f: [restore_text(v.strip()) if v else None for v in cols[f].to_pylist()] if f in cols
+                 else [None] * raw.num_rows for f in _KNOWN}
     dates = parse.parse_date(cols["completed_date"])
     date_values, bad_dates = dates.values.to_pylist(), dates.bad.to_pylist()
-    tokens = [None if o is None else key.token(o.upper(), "officer") for o in texts["officer_id"]]
-    taken = stored(sorted({t for t in tokens if t is not None}))
+    officers = [_officer({f: texts[f][i] for f in _KNOWN}, key) for i in range(raw.num_rows)]
+    taken = stored(sorted({t for t, _ in officers if t is not None}))
     aliases = force.district_aliases()
     rows = raw["row_number"].to_pylist()
     issues: list[dict[str, object]] = []
@@ -118,16 +165,17 @@ def validate_training(raw: pa.Table, file_name: str, training: Training, force: 
     reasons: dict[int, list[str]] = {}
     first: dict[tuple[str, str], int] = {}
     for i, row_number in enumerate(rows):
-        text = {f: texts[f][i] for f in FIELDS}
+        text = {f: texts[f][i] for f in _KNOWN}
         course = training.resolve(text["course"])
         district = None if text["district"] is None else aliases.get(text["district"].upper())
-        errors = _row_errors(text, course, district, date_values[i], bad_dates[i], today)
-        token = tokens[i]
+        token, errors = officers[i]
+        errors = _row_errors(text, course, district, date_values[i], bad_dates[i], today) + errors
+        column = "officer_id" if text["officer_id"] is not None else "officer_token"
         if token is not None and course is not None:
             if (token, course) in taken:
-                errors.append(("officer_id", f"officer already has course {course} stored"))
+                errors.append((column, f"officer already has course {course} stored"))
             elif (token, course) in first:
-                errors.append(("officer_id", f"officer already has course {course} on row {first[(token, course)]}"))
+                errors.append((column, f"officer already has course {course} on row {first[(token, course)]}"))
         issues.extend({"row_number": row_number, "crime_ref": None, "column_name": c, "severity": "error",
                        "reason": r} for c, r in errors)
         if errors:
