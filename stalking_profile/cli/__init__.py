@@ -11,11 +11,11 @@ from typing import Annotated
 import typer
 
 from stalking_profile import __version__
-from stalking_profile.cli import data, forms, geography, link, profile, referral, spo, training, worklists
+from stalking_profile.cli import audit, data, forms, geography, link, profile, referral, spo, training, worklists
 from stalking_profile.cli.common import app, out
 
 __all__ = ["app", "main"]
-_COMMANDS = (data, forms, geography, link, profile, referral, spo, training, worklists)  # imported for their commands
+_COMMANDS = (audit, data, forms, geography, link, profile, referral, spo, training, worklists)  # for their commands
 
 
 def _version(value: bool) -> None:

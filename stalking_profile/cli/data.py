@@ -180,9 +180,9 @@ def demo_command(
     out_dir.mkdir(parents=True, exist_ok=True)
     extract, db = out_dir / "demo-extract.csv", out_dir / "demo.duckdb"
     referrals, spo = out_dir / "demo-referrals.csv", out_dir / "demo-spo.csv"
-    training = out_dir / "demo-training.csv"
+    training, audit = out_dir / "demo-training.csv", out_dir / "demo-audit.csv"
     for own in (extract, db, db.with_suffix(".duckdb.wal"), out_dir / "demo-extract.rejects.csv", referrals, spo,
-                training):
+                training, audit):
         own.unlink(missing_ok=True)
     force = load_force()
     write_extract(generate(records, seed, force), extract)
@@ -191,6 +191,7 @@ def demo_command(
         result = ingest(extract, store, opts)
         _print_result(result)
         _demo_case_records(store, seed, referrals, spo, training)
+        _demo_audit(store, seed, audit)
         # 999 permutations keep the demo quick; published figures use the default 9,999
         report = make_report(store, ProfileRequest(to="2021-09", permutations=999), force)
     out.print(_district_table("Stalking (8Q), 1 Oct 2020 - 30 Sep 2021 (the seed report's period)",
@@ -227,6 +228,28 @@ def _demo_case_records(store: Store, seed: int, referrals: Path, spo: Path, trai
               f"{done_spo.rows_accepted:,} SPO events ({len(set(made[1].column('case_ref').to_pylist())):,} cases), "
               f"{training.name}: {done_training.rows_accepted:,} training completions; synthetic, imported as "
               f"batches {done_referrals.batch_id}, {done_spo.batch_id} and {done_training.batch_id}",
+              highlight=False, markup=False)
+
+
+def _demo_audit(store: Store, seed: int, path: Path) -> None:
+    """A 15-crime dip sample per district of the window's last six months (as the seed report's
+    audit), its checklist completed with synthetic answers and imported as the user would."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from stalking_profile.audits import draw_sample, import_findings, load_checklist
+    from stalking_profile.metrics.periods import Period
+    from stalking_profile.synth.cases import audit_findings
+
+    force, checklist = load_force(), load_checklist()
+    months = Period(dt.date(2021, 4, 1), dt.date(2021, 9, 30))
+    samples = [draw_sample(store, d, months, 15, seed + n, force=force) for n, d in enumerate(force.district_codes)]
+    cases = [{"audit_id": s.audit_id, "crime_ref": c["crime_ref"], "domestic": c["stratum"]}
+             for s in samples for c in s.crimes.to_pylist()]
+    pacsv.write_csv(pa.Table.from_pylist(audit_findings(cases, checklist.keys, dt.date(2021, 11, 15), seed)), path)
+    done = import_findings(path, store)
+    out.print(f"{path.name}: {done.rows_accepted:,} audited crimes in {len(samples)} dip samples (audits "
+              f"{samples[0].audit_id}-{samples[-1].audit_id}); synthetic answers, imported as batch {done.batch_id}",
               highlight=False, markup=False)
 
 

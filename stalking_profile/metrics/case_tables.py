@@ -1,4 +1,4 @@
-"""Profile tables from the case records kept beside the crimes: SPOs, victim referrals, training.
+"""Profile tables from the case records kept beside the crimes: SPOs, victim referrals, audits, training.
 
 A table appears only when the store holds such records (an empty table would read as "none
 happened", which the store cannot say); the report says which records are not kept yet.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from stalking_profile.audits.measures import audit_compliance, audit_samples_table
 from stalking_profile.cases.spo_measures import spo_table, spo_trend
 from stalking_profile.force import Force
 from stalking_profile.metrics.periods import Period
@@ -20,7 +21,8 @@ from stalking_profile.training.measures import training_table
 __all__ = ["CASE_TABLES", "case_tables"]
 
 #: Profile table name -> the store table whose records it needs.
-CASE_TABLES = {"spo": tables.SPO_EVENTS, "referrals": tables.REFERRAL_EVENTS, "training": tables.TRAINING_COMPLETIONS}
+CASE_TABLES = {"spo": tables.SPO_EVENTS, "referrals": tables.REFERRAL_EVENTS, "audits": tables.AUDIT_REVIEWS,
+               "training": tables.TRAINING_COMPLETIONS}
 
 
 def _held(store: Store, name: str, as_of: int | None) -> bool:
@@ -32,8 +34,8 @@ def _held(store: Store, name: str, as_of: int | None) -> bool:
 
 def case_tables(store: Store, period: Period, force: Force, as_of: int | None = None
                 ) -> tuple[dict[str, pa.Table], list[str]]:
-    """``spo`` and ``spo_trend``, ``referrals`` and ``training`` for ``period`` where the store holds
-    those records, and notes."""
+    """``spo`` and ``spo_trend``, ``referrals``, ``audits`` and ``audit_samples``, and ``training``
+    for ``period`` where the store holds those records, and notes."""
     out: dict[str, pa.Table] = {}
     notes = []
     if _held(store, tables.SPO_EVENTS, as_of):
@@ -49,6 +51,17 @@ def case_tables(store: Store, period: Period, force: Force, as_of: int | None = 
         notes.append("referrals: victims of stalking in the window with a referral made to specialist stalking "
                      "advocacy (ISAC, National Stalking Helpline, Paladin: configurable), kept with "
                      "`stalking-profile referral import`; each victim counted once per row.")
+    if _held(store, tables.AUDIT_REVIEWS, as_of):
+        samples = audit_samples_table(store, period, force, as_of)
+        if samples.num_rows:
+            out["audits"] = audit_compliance(store, period, force, as_of)
+            out["audit_samples"] = samples
+            notes.append("audits: dip-sample audits whose sample period ends in the window (`stalking-profile audit "
+                         "sample`, completed checklists kept with `audit import`), the latest review of each "
+                         "sampled crime; n/a answers are left out of an item's rate; rates within one stratum of "
+                         "one sample are plain proportions with Wilson intervals, rates that combine strata (All) "
+                         "or samples (Force) weight each crime by the crimes it stands for, with a Wilson interval "
+                         "on the effective sample size. audit_samples: each sample's strata, drawn and reviewed.")
     if _held(store, tables.TRAINING_COMPLETIONS, as_of):
         out["training"] = training_table(store, period.end, force, as_of)
         notes.append(f"training: officers who completed each course by {period.end} (pseudonymous officer ids, "

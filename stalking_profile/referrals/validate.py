@@ -82,8 +82,7 @@ def _hash(values: tuple[str | None, ...]) -> str:
     return hashlib.sha256("\x1f".join(v or "" for v in values).encode()).hexdigest()
 
 
-def _row_errors(text: dict[str, str | None], service: str | None, status: str | None,
-                bad_date: bool) -> list[tuple[str, str]]:
+def _row_errors(text: dict[str, str | None], service: str | None, status: str | None) -> list[tuple[str, str]]:
     """(column, reason) for the checks that need no other row."""
     errors = [(c, f"missing {c} (required)") for c in REQUIRED if text[c] is None]
     if text["service"] is not None and service is None:
@@ -91,9 +90,6 @@ def _row_errors(text: dict[str, str | None], service: str | None, status: str | 
                                   "(see `stalking-profile referral template`)"))
     if text["status"] is not None and status is None:
         errors.append(("status", f"status '{text['status'][:40]}' is not a status (use {', '.join(STATUSES)})"))
-    if bad_date:
-        errors.append(("status_date", f"status_date '{(text['status_date'] or '')[:40]}' cannot be read "
-                                      "(use YYYY-MM-DD or DD/MM/YYYY)"))
     return errors
 
 
@@ -120,9 +116,8 @@ def validate_referrals(raw: pa.Table, file_name: str, services: Services, today:
         text = {f: texts[f][i] for f in FIELDS}
         ref, date = text["crime_ref"], date_values[i]
         service, status = services.resolve(text["service"]), resolve_status(text["status"])
-        errors = _row_errors(text, service, status, bad_dates[i])
-        if date is not None and date > today:
-            errors.append(("status_date", f"status_date {date} is after today ({today})"))
+        errors = _row_errors(text, service, status)
+        errors += records.date_errors("status_date", text["status_date"], date, bad_dates[i], today)
         if date is not None and ref in crime_dates and date < crime_dates[ref]:
             errors.append(("status_date", f"status_date {date} is before crime {ref} was recorded "
                                           f"({crime_dates[ref]})"))

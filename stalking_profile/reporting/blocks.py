@@ -64,6 +64,8 @@ def display_cell(name: str, value: Any) -> str:
     ('<0.001', '<5', '')
     >>> display_cell("count", "1449"), display_cell("pct", "'-3.14"), display_cell("area_code", "E01010568")
     ('1,449', '-3.14', 'E01010568')
+    >>> display_cell("in_force_per_1000", 0.65), display_cell("spos_per_1000", 1333.3)
+    ('0.65', '1,333.3')
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -76,6 +78,8 @@ def display_cell(name: str, value: Any) -> str:
             return "<0.001" if value < 0.001 else f"{value:.3f}"
         if name.endswith("pct") or name.startswith("ci_") or "_ci_" in name:
             return f"{value:.2f}" if abs(value) < 10 else f"{value:.1f}"
+        if name.endswith("per_1000") and abs(value) < 10:  # small rates, e.g. orders per 1,000 crimes
+            return f"{value:.2f}"
         if "days" in name or name.endswith("per_1000"):
             return f"{value:,.1f}"
         return f"{value:,.2f}"

@@ -12,9 +12,9 @@ import datetime as dt
 
 from stalking_profile.force import SpoBaseline
 from stalking_profile.metrics.periods import Period
-from stalking_profile.reporting.phrases import Row, count, during, figure, long_date, number
+from stalking_profile.reporting.phrases import Row, count, during, figure, join, long_date, number, percent
 
-__all__ = ["spo_sentences", "spo_trend_sentence"]
+__all__ = ["audit_sentences", "spo_sentences", "spo_trend_sentence"]
 
 
 def _were(n: int) -> str:
@@ -99,3 +99,46 @@ def spo_trend_sentence(rows: list[Row]) -> str | None:
         return f"{subject} stood at {a:,.0f} in {first['quarter']} and in {last['quarter']}{partial}."
     verb = "rose" if b > a else "fell"
     return f"{subject} {verb} from {a:,.0f} in {first['quarter']} to {b:,.0f} in {last['quarter']}{partial}."
+
+
+def audit_sentences(samples: list[Row], compliance: list[Row]) -> list[str]:
+    """How many crimes the audits reviewed and where, the item met least often, and the widest gap
+    between domestic and non-domestic crimes; from ``audit_samples`` and the ``audits`` table's
+    Force rows (``question`` names the item).
+
+    Examples
+    --------
+    >>> samples = [{"audit_id": 5, "district": "BD", "audited": 7}, {"audit_id": 5, "district": "BD", "audited": 8}]
+    >>> rows = [{"district": "Force", "domestic": d, "question": q, "rate_pct": r, "answered": n}
+    ...         for d, q, r, n in (("All", "A DASH form", 52.0, 15), ("All", "Supervisor review", 80.0, 15),
+    ...                            ("Domestic", "A DASH form", 85.7, 7), ("Non-Domestic", "A DASH form", 25.0, 8))]
+    >>> for s in audit_sentences(samples, rows):
+    ...     print(s)
+    The dip-sample audit reviewed 15 crimes in 1 sample (BD).
+    The item met least often was "A DASH form" (52.0%, weighted to the crimes the samples stand for).
+    The widest gap between domestic and non-domestic crimes was on "A DASH form": 85.7% against 25.0%.
+    """
+    if not samples:
+        return []
+    audited = sum(int(r["audited"]) for r in samples)
+    ids = {r["audit_id"] for r in samples}
+    districts = list(dict.fromkeys(r["district"] for r in samples))
+    sentences = [f"The dip-sample audit reviewed {count(audited, 'crime')} in {count(len(ids), 'sample')} "
+                 f"({join(districts)})."]
+    force = [r for r in compliance if r["district"] == "Force"]
+    rated = [r for r in force if r["domestic"] == "All" and figure(r, "rate_pct") is not None]
+    if rated:
+        low = min(rated, key=lambda r: r["rate_pct"])
+        sentences.append(f'The item met least often was "{low["question"]}" ({percent(low["rate_pct"])}, weighted '
+                         "to the crimes the samples stand for).")
+    pairs = []
+    for question in dict.fromkeys(r["question"] for r in force):
+        rates = {r["domestic"]: figure(r, "rate_pct") for r in force if r["question"] == question}
+        a, b = rates.get("Domestic"), rates.get("Non-Domestic")
+        if a is not None and b is not None:
+            pairs.append((abs(a - b), question, a, b))
+    if pairs:
+        _, question, a, b = max(pairs, key=lambda p: p[0])  # ties: the first item in checklist order
+        sentences.append(f'The widest gap between domestic and non-domestic crimes was on "{question}": '
+                         f"{percent(a)} against {percent(b)}.")
+    return sentences

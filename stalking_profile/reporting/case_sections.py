@@ -8,11 +8,13 @@ are small): a partner or public report says that instead.
 
 from __future__ import annotations
 
+import pyarrow.compute as pc
+
 from stalking_profile.force import Force
 from stalking_profile.metrics.profile import Profile
 from stalking_profile.reporting.blocks import has_rows, paragraphs, table_block
-from stalking_profile.reporting.case_narrative import spo_sentences
-from stalking_profile.reporting.charts import series_chart
+from stalking_profile.reporting.case_narrative import audit_sentences, spo_sentences
+from stalking_profile.reporting.charts import compliance_chart, series_chart
 from stalking_profile.reporting.document import Block, Heading, Paragraph
 from stalking_profile.reporting.narrative import find_row, table_rows
 from stalking_profile.reporting.phrases import join
@@ -45,6 +47,25 @@ def _spo(profile: Profile, force: Force) -> list[Block]:
     return blocks
 
 
+def _audits(profile: Profile) -> list[Block]:
+    compliance = profile.tables["audits"]
+    rows = compliance.to_pylist()
+    blocks: list[Block] = paragraphs(audit_sentences(table_rows(profile, "audit_samples"), rows))
+    questions = {r["item"]: r["question"] for r in rows}
+    force = compliance.filter(pc.equal(compliance["district"], "Force"))
+    blocks += [compliance_chart(compliance, questions),
+               table_block(force, "audits", "Dip-sample audit compliance by checklist item (force)",
+                           ["question", "domestic", "answered", "yes", "not_applicable", "rate_pct", "ci_low",
+                            "ci_high"],
+                           note="Rates that combine strata (All) weight each crime by the crimes it stands for, so "
+                                "they need not equal yes / answered. District rows are in tables.xlsx.")]
+    if has_rows(profile, "audit_samples"):
+        blocks.append(table_block(profile.tables["audit_samples"], "audit_samples", "The samples",
+                                  ["audit_id", "district", "period_start", "period_end", "stratum", "population",
+                                   "sample", "audited"]))
+    return blocks
+
+
 def case_records(profile: Profile, force: Force) -> list[Block]:
     """The case-record sections the store has records for, and a placeholder naming those it has not."""
     if profile.audience != "internal":
@@ -58,6 +79,8 @@ def case_records(profile: Profile, force: Force) -> list[Block]:
             missing.append(records)
         elif name == "spo":
             blocks += [Heading(heading, 2), *_spo(profile, force)]
+        elif name == "audits":
+            blocks += [Heading(heading, 2), *_audits(profile)]
         else:
             blocks += [Heading(heading, 2), table_block(profile.tables[name], name, title)]
     if missing:

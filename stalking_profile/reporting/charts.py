@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from stalking_profile.reporting.document import Chart
 
-__all__ = ["OKABE_ITO", "band_chart", "rate_chart", "rolling_chart", "series_chart"]
+__all__ = ["OKABE_ITO", "band_chart", "compliance_chart", "rate_chart", "rolling_chart", "series_chart"]
 
 #: Okabe-Ito colours (colour-blind safe), in the order series take them.
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
@@ -144,3 +144,30 @@ def series_chart(table: pa.Table, name: str, title: str, x: str, series: tuple[t
             f"{label.lower()} {_fmt(float(first[c]))} then {_fmt(float(last[c]))}" for c, label in series
             if _number(first.get(c)) is not None and _number(last.get(c)) is not None)
     return Chart(name, title, spec, alt + ".")
+
+
+def compliance_chart(table: pa.Table, questions: dict[str, str]) -> Chart:
+    """The force's audit compliance per checklist item, domestic against non-domestic, with 95% intervals."""
+    rows = [r for r in table.to_pylist() if r["district"] == "Force" and r["domestic"] != "All"
+            and _number(r.get("rate_pct")) is not None]
+    values = [{"item": questions.get(r["item"], r["item"]), "group": r["domestic"], "rate": _number(r["rate_pct"]),
+               "low": _number(r.get("ci_low")), "high": _number(r.get("ci_high"))} for r in rows]
+    order = list(dict.fromkeys(v["item"] for v in values))
+    colour = {"field": "group", "type": "nominal", "title": None,
+              "scale": {"domain": ["Domestic", "Non-Domestic"], "range": list(OKABE_ITO[1:3])}}
+    y = {"field": "item", "type": "nominal", "sort": order, "title": None, "axis": {"labelLimit": 320}}
+    points = {"mark": {"type": "point", "filled": True, "size": 60},
+              "encoding": {"y": y, "yOffset": {"field": "group"},
+                           "x": {"field": "rate", "type": "quantitative", "title": "crimes meeting the item (%)",
+                                 "scale": {"domain": [0, 100]}},
+                           "color": colour, "shape": {"field": "group", "type": "nominal", "legend": None}}}
+    bars = {"mark": {"type": "rule"}, "encoding": {"y": y, "yOffset": {"field": "group"},
+                                                    "x": {"field": "low", "type": "quantitative"},
+                                                    "x2": {"field": "high"}, "color": colour}}
+    spec = {"$schema": _SCHEMA, "width": 360, "height": 34 * max(len(order), 1), "config": _FONT,
+            "title": "Dip-sample audit: compliance by checklist item, with 95% intervals", "data": {"values": values},
+            "layer": [bars, points]}
+    alt = ("Dot chart of the share of audited crimes meeting each checklist item, domestic against non-domestic, "
+           "with 95% intervals; " + "; ".join(f"{v['item']}: {v['group'].lower()} {v['rate']:.1f}%"
+                                              for v in values if v["rate"] is not None))
+    return Chart("audits", "Dip-sample audit compliance", spec, alt + ".")

@@ -102,6 +102,13 @@ def _training_completions(con: SQLBackend) -> None:
         con.create_table(tables.TRAINING_COMPLETIONS, schema=tables.SCHEMAS[tables.TRAINING_COMPLETIONS])
 
 
+def _audits(con: SQLBackend) -> None:
+    existing = set(con.list_tables())
+    for name in (tables.AUDIT_SAMPLES, tables.AUDIT_SAMPLE_CRIMES, tables.AUDIT_REVIEWS, tables.AUDIT_ANSWERS):
+        if name not in existing:
+            con.create_table(name, schema=tables.SCHEMAS[name])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     (1, "batches, crimes, issues, rejects, linkage tokens, current_crimes view", _initial),
     (2, "geography: imports, LSOA-ward lookup, ward population, IMD", _geography),
@@ -114,6 +121,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     (9, "Stalking Protection Order case events", _spo_events),
     (10, "victim referrals: offered, made, accepted and declined events", _referral_events),
     (11, "officer training completions (officers as keyed tokens)", _training_completions),
+    (12, "dip-sample audits: samples, their crimes, reviews and answers", _audits),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

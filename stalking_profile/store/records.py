@@ -27,7 +27,7 @@ from stalking_profile.store.loader import Tx
 if TYPE_CHECKING:
     from stalking_profile.ingest.readers import RawExtract
 
-__all__ = ["ImportCounts", "RecordImport", "batch_row", "claim_batch", "map_columns", "numbered_rows",
+__all__ = ["ImportCounts", "RecordImport", "batch_row", "claim_batch", "date_errors", "map_columns", "numbered_rows",
            "open_import", "previous_import", "problems", "read_rows"]
 
 
@@ -93,6 +93,24 @@ def map_columns(headers: list[str], file_name: str, fields_known: Collection[str
         raise MissingColumnError(f"{file_name} has no {', '.join(missing)} column",
                                  f"the file has the columns {layout} (`stalking-profile {template}`)")
     return fields, ignored
+
+
+def date_errors(column: str, text: str | None, date: dt.date | None, bad: bool,
+                today: dt.date) -> list[tuple[str, str]]:
+    """``(column, reason)`` when a record's date cannot be read or is after today; else nothing.
+
+    Examples
+    --------
+    >>> date_errors("status_date", "31/02/2021", None, True, dt.date(2022, 1, 1))
+    [('status_date', "status_date '31/02/2021' cannot be read (use YYYY-MM-DD or DD/MM/YYYY)")]
+    >>> date_errors("status_date", "2023-01-01", dt.date(2023, 1, 1), False, dt.date(2022, 1, 1))
+    [('status_date', 'status_date 2023-01-01 is after today (2022-01-01)')]
+    """
+    if bad:
+        return [(column, f"{column} '{(text or '')[:40]}' cannot be read (use YYYY-MM-DD or DD/MM/YYYY)")]
+    if date is not None and date > today:
+        return [(column, f"{column} {date} is after today ({today})")]
+    return []
 
 
 R = TypeVar("R", bound=RecordImport)

@@ -9,6 +9,10 @@ from ibis.expr.schema import Schema
 from stalking_profile.schema.columns import CRIME_COLUMNS, TOKEN_TYPES
 
 __all__ = [
+    "AUDIT_ANSWERS",
+    "AUDIT_REVIEWS",
+    "AUDIT_SAMPLES",
+    "AUDIT_SAMPLE_CRIMES",
     "BATCHES",
     "CRIMES",
     "CURRENT_CRIMES",
@@ -63,6 +67,12 @@ REFERRAL_EVENTS = "referral_events"
 #: Officer training completions, append-only, one row per officer and course; officers only as keyed tokens
 #: (`stalking-profile training`).
 TRAINING_COMPLETIONS = "training_completions"
+#: Dip-sample audits (`stalking-profile audit`): each drawn sample (one batch) and its crimes, then the
+#: reviews imported from the completed checklist, append-only, with one answer row per checklist item.
+AUDIT_SAMPLES = "audit_samples"
+AUDIT_SAMPLE_CRIMES = "audit_sample_crimes"
+AUDIT_REVIEWS = "audit_reviews"
+AUDIT_ANSWERS = "audit_answers"
 #: Geography layers and their tables.
 GEO_LAYERS = {"lookup": "geo_lookup", "ward_population": "geo_ward_population", "imd": "geo_lsoa_imd",
               "ward_boundaries": "geo_ward_boundaries", "lsoa_boundaries": "geo_lsoa_boundaries",
@@ -193,5 +203,21 @@ SCHEMAS: dict[str, Schema] = {
     TRAINING_COMPLETIONS: ibis.schema(
         {"batch_id": "int64", "row_number": "int64", "officer_token": "string", "course": "string",
          "district": "string", "team": "string", "completed_date": "date"}
+    ),
+    AUDIT_SAMPLES: ibis.schema(
+        {"batch_id": "int64", "district": "string", "offence_family": "string", "period_start": "date",
+         "period_end": "date", "requested_size": "int64", "seed": "int64", "allocation": "string",
+         "crimes_batch": "int64"}
+    ),
+    AUDIT_SAMPLE_CRIMES: ibis.schema(
+        {"batch_id": "int64", "crime_ref": "string", "stratum": "string", "stratum_population": "int64",
+         "stratum_sample": "int64", "draw_rank": "int64", "recorded_date": "date", "domestic": "boolean"}
+    ),
+    AUDIT_REVIEWS: ibis.schema(
+        {"batch_id": "int64", "row_number": "int64", "audit_id": "int64", "crime_ref": "string",
+         "audited_date": "date", "finding": "string"}
+    ),
+    AUDIT_ANSWERS: ibis.schema(
+        {"batch_id": "int64", "audit_id": "int64", "crime_ref": "string", "item": "string", "answer": "string"}
     ),
 }

@@ -1,4 +1,5 @@
-"""Synthetic case records for the demo: victim referrals and Stalking Protection Order cases.
+"""Synthetic case records for the demo: victim referrals, Stalking Protection Order cases,
+officer training and a completed dip-sample audit.
 
 Drawn from a synthetic extract's stalking crimes in proportions that follow the seed report's
 picture: few referrals to specialist stalking advocacy (there were no ISACs in West
@@ -29,7 +30,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["SPO_COLUMNS", "case_records", "training_records"]
+__all__ = ["SPO_COLUMNS", "audit_findings", "case_records", "training_records"]
 
 SPO_COLUMNS = ("case_ref", "crime_ref", "event", "event_date", "district", "outcome", "reason", "duration_months",
                "terms")
@@ -145,3 +146,44 @@ def training_records(districts: tuple[str, ...], seed: int = 0) -> pa.Table:
     return pa.Table.from_pylist(rows, pa.schema([("officer_id", pa.string()), ("course", pa.string()),
                                                  ("district", pa.string()), ("team", pa.string()),
                                                  ("completed_date", pa.date32())]))
+
+
+#: Share of sampled crimes meeting each checklist item: (domestic, non-domestic). The seed's audit:
+#: good practice with domestic stalking, less so with non-domestic; most non-domestic crimes had
+#: no DASH form; cumulative risk seldom considered outside the safeguarding teams.
+_AUDIT_YES = {"risk_form": (0.9, 0.2), "sdash": (0.8, 0.25), "cumulative_risk": (0.7, 0.3),
+              "allocation": (0.9, 0.55), "victim_referred": (0.65, 0.3), "spo_considered": (0.15, 0.05),
+              "supervisor_review": (0.85, 0.6)}
+_AUDIT_DEFAULT = (0.7, 0.5)
+_NOT_APPLICABLE = 0.04  # items answered n/a (victim not contactable, suspect unknown)
+_FINDINGS = {True: ("Good safeguarding; risk reviewed after each report.", "DASH completed; referral to IDVA.",
+                    "Earlier incidents not linked to this report."),
+             False: ("No DASH form; risk not assessed across earlier reports.", "Handled by response officers "
+                     "without specialist advice.", "Victim not offered specialist support.")}
+
+
+def audit_findings(sample: list[dict[str, Any]], items: tuple[str, ...], audited: dt.date,
+                   seed: int = 0) -> list[dict[str, Any]]:
+    """A completed checklist for the sampled crimes of ``sample`` (each with ``audit_id``,
+    ``crime_ref`` and ``domestic``: ``Domestic``, ``Non-Domestic`` or ``Unknown``): one row per
+    crime with an answer (yes, no, n/a) to each of ``items``, the audit date and a finding.
+
+    Examples
+    --------
+    >>> rows = audit_findings([{"audit_id": 7, "crime_ref": "C1", "domestic": "Domestic"}],
+    ...                       ("risk_form", "sdash"), dt.date(2021, 11, 15), seed=1)
+    >>> sorted(rows[0]), rows[0]["risk_form"] in ("yes", "no", "n/a")
+    (['audit_id', 'audited_date', 'crime_ref', 'finding', 'risk_form', 'sdash'], True)
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for case in sample:
+        domestic = case["domestic"] == "Domestic"
+        row: dict[str, Any] = {"audit_id": case["audit_id"], "crime_ref": case["crime_ref"]}
+        for item in items:
+            share = _AUDIT_YES.get(item, _AUDIT_DEFAULT)[0 if domestic else 1]
+            row[item] = "n/a" if rng.random() < _NOT_APPLICABLE else "yes" if rng.random() < share else "no"
+        row["audited_date"] = audited
+        row["finding"] = str(rng.choice(_FINDINGS[domestic]))
+        rows.append(row)
+    return rows

@@ -125,12 +125,7 @@ def _row_errors(text: dict[str, str | None], course: str | None, district: str |
                                  "(see `stalking-profile training template`)"))
     if text["district"] is not None and district is None:
         errors.append(("district", f"district '{text['district'][:40]}' is not one of the force's districts"))
-    if bad_date:
-        errors.append(("completed_date", f"completed_date '{(text['completed_date'] or '')[:40]}' cannot be read "
-                                         "(use YYYY-MM-DD or DD/MM/YYYY)"))
-    if date is not None and date > today:
-        errors.append(("completed_date", f"completed_date {date} is after today ({today})"))
-    return errors
+    return errors + records.date_errors("completed_date", text["completed_date"], date, bad_date, today)
 
 
 def validate_training(raw: pa.Table, file_name: str, training: Training, force: Force, today: dt.date,
