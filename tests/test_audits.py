@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import json
@@ -227,11 +228,13 @@ def test_duckdb_and_postgresql_draw_the_same_crimes(tmp_path: Path) -> None:
     ({"district": "Manchester"}, "district 'Manchester' is not one of West Yorkshire Police's districts"),
     ({"district": "WD"}, "no stalking crimes were recorded in WD from 2021-04-01 to 2021-09-30"),
     ({"period": Period(dt.date(2020, 1, 1), dt.date(2020, 12, 31))}, "no stalking crimes were recorded in BD"),
-    ({"size": 0}, "must be 1 or more"),
+    ({"size": 0}, "must be from 1 to 1,000,000"), ({"size": 10**20}, "must be from 1 to 1,000,000"),
+    ({"seed": 2**64}, "the seed must be a whole number from 0"), ({"seed": -1}, "the seed must be a whole number"),
     ({"family": "burglary"}, "unknown offence family 'burglary'"),
     ({"allocation": "random"}, "unknown allocation"),
     ({"as_of": 9}, "--as-of 9 is not a batch of this store"),
-], ids=["district", "empty-district", "empty-period", "size", "family", "allocation", "as-of"])
+], ids=["district", "empty-district", "empty-period", "size", "huge-size", "huge-seed", "negative-seed", "family",
+        "allocation", "as-of"])
 def test_draw_refuses_with_reasons(crime_store: Store, kwargs: dict[str, Any], message: str) -> None:
     args: dict[str, Any] = {"district": "BD", "period": PERIOD, "size": 5, "seed": 1, **kwargs}
     with pytest.raises(ConfigError, match=message):
@@ -276,7 +279,7 @@ def test_workbook_read_back(crime_store: Store, tmp_path: Path) -> None:
 
     with pytest.raises(InputFileError, match="already exists"):
         write_checklist(path, sample, load_checklist())
-    with pytest.raises(InputFileError, match=r"written as \.xlsx or \.csv"):
+    with pytest.raises(InputFileError, match=r"the name must end \.csv or \.xlsx"):
         write_checklist(tmp_path / "audit.json", sample, load_checklist())
 
 
@@ -445,6 +448,18 @@ def test_export_then_import_changes_nothing(sampled: Store, tmp_path: Path, suff
         export_checklist(sampled, 9, tmp_path / f"other{suffix}", load_checklist())
 
 
+def test_a_formula_in_a_finding_is_made_safe_in_csv_and_read_back_unchanged(sampled: Store, tmp_path: Path) -> None:
+    ref = _sample_refs(sampled)[0]
+    formula = '=HYPERLINK("http://x","click")'
+    add_review(sampled, 2, ref, dict.fromkeys(ITEMS, "yes"), finding=formula, today=TODAY)
+    path = tmp_path / "e.csv"
+    export_checklist(sampled, 2, path, load_checklist())
+    row = next(r for r in csv.DictReader(path.open(encoding="utf-8")) if r["crime_ref"] == ref)
+    assert row["finding"] == "'" + formula  # a spreadsheet shows it as text, never runs it
+    assert import_findings(path, sampled, today=TODAY).nothing_new
+    assert _stored_reviews(sampled)[ref][2] == formula
+
+
 # --- measures ----------------------------------------------------------------------------------
 
 def _wilson(p: float, n: float, z: float = 1.959963984540054) -> tuple[float, float]:
@@ -507,6 +522,38 @@ def test_audit_compliance_hand_worked(sampled: Store, tmp_path: Path) -> None:
     samples = audit_samples_table(sampled, PERIOD, load_force()).to_pylist()
     assert [(s["audit_id"], s["district"], s["stratum"], s["population"], s["sample"], s["audited"])
             for s in samples] == [(2, "BD", D, 12, 3, 3), (2, "BD", ND, 4, 3, 3), (3, "LD", D, 3, 3, 3)]
+
+
+def test_weights_count_the_crimes_reviewed_once_each(sampled: Store, tmp_path: Path) -> None:
+    """A half-reviewed sample stands for its whole stratum, and a second draw of the same frame pools
+    with the first: each crime once, weight = the frame's crimes / the frame's crimes reviewed."""
+    refs = _sample_refs(sampled)  # 3 domestic (of 12), then 3 non-domestic (of 4)
+    rows = [review(2, refs[0], "yes"), *(review(2, r, "no") for r in refs[3:])]
+    import_findings(write_csv(tmp_path / "a.csv", rows), sampled, today=TODAY)
+    cell = {(r["district"], r["domestic"], r["item"]): r
+            for r in audit_compliance(sampled, PERIOD, load_force()).to_pylist()}
+    # 1 domestic yes standing for 12 crimes, 3 non-domestic no standing for 4: 12 / 16 (not 4 / 8 by drawn size)
+    assert cell["BD", "All", "risk_form"]["rate_pct"] == 75.0
+    second = draw_sample(sampled, "BD", PERIOD, 6, seed=8)  # the same frames again
+    again = crimes_of(second)
+    shared = sorted(set(again) & set(refs))
+    new_domestic = [r for r in again if r.startswith("B") and r not in refs]
+    assert shared and new_domestic
+    later = [review(second.audit_id, r, "no") for r in shared] + [review(second.audit_id, new_domestic[0], "yes")]
+    import_findings(write_csv(tmp_path / "b.csv", later), sampled, today=TODAY)
+    rows_now = audit_compliance(sampled, PERIOD, load_force()).to_pylist()
+    cell = {(r["district"], r["domestic"], r["item"]): r for r in rows_now}
+    # Each crime once, its latest review: crimes reviewed in both samples take the second's 'no'.
+    latest = {r: "yes" if r == refs[0] else "no" for r in refs[:1] + refs[3:]}
+    latest.update({r: "no" for r in shared})
+    latest[new_domestic[0]] = "yes"
+    domestic = [r for r in latest if r.startswith("B")]
+    non = [r for r in latest if r.startswith("N")]
+    yes_d = sum(latest[r] == "yes" for r in domestic)
+    expected = 100 * (12 / len(domestic) * yes_d) / (12 + 4)  # no non-domestic yes
+    assert cell["BD", "All", "risk_form"]["rate_pct"] == round(expected, 1)
+    assert cell["BD", D, "risk_form"]["audited"] == len(domestic) and cell["BD", ND, "risk_form"]["audited"] == len(non)
+    assert cell["Force", "All", "risk_form"]["rate_pct"] == cell["BD", "All", "risk_form"]["rate_pct"]
 
 
 def test_audits_reach_the_profile_and_report(sampled: Store, tmp_path: Path) -> None:

@@ -181,8 +181,10 @@ def add_review(store: Store, audit_id: int, crime_ref: str, answers: Mapping[str
     checked = validate_findings(raw, "(audit add)", checklist, today or dt.date.today(),
                                 lambda ids: _sample_crimes(store, ids))
     if checked.rejected.num_rows:
+        known = bool(_sample_crimes(store, [audit_id]))
         raise InputFileError(f"the review was not stored: {checked.rejected['reasons'][0].as_py()}",
-                             f"see `stalking-profile audit list --audit {audit_id}` for the sample and its answers")
+                             f"see `stalking-profile audit list --audit {audit_id}` for the sample and its answers"
+                             if known else "see `stalking-profile audit list` for the stored samples")
     text = json.dumps(row, sort_keys=True) + started.isoformat()
     result = AuditImportResult("(audit add)", hashlib.sha256(text.encode()).hexdigest())
     _store(store, ADD_KIND, result, checked, "option", "", checklist.source, started)

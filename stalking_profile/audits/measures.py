@@ -140,19 +140,38 @@ def audit_samples_table(store: Store, period: Period | None = None, force: Force
 
 
 def _cells(store: Store, period: Period, force: Force, as_of: int | None) -> dict[tuple[str, str], list[Row]]:
-    """The reviewed cases of each (district or Force, domestic label), with their weight and answers."""
+    """The reviewed cases of each (district or Force, domestic label), with their weight and answers.
+
+    A *frame* is what a stratum of a sample was drawn from: the district's crimes of the family,
+    period and domestic stratum. Samples drawn from one frame (the same draw again with another
+    seed, say) pool their reviews. A crime counts once, with its latest review in any sample, in
+    the frame of that sample; its weight is the frame's crimes over the frame's crimes *reviewed*
+    (not drawn), so a sample half reviewed still stands for its whole stratum.
+    """
     samples = {s["batch_id"]: s for s in _samples(store, period, force, as_of)}
     reviews = current_reviews(store, list(samples), as_of)
-    cells: dict[tuple[str, str], list[Row]] = {}
+    latest: dict[tuple[str, str], tuple[int, tuple[Any, ...], Row]] = {}
+    population: dict[tuple[Any, ...], int] = {}
     for m in _members(store, list(samples)):
         review = reviews.get((m["batch_id"], m["crime_ref"]))
         if review is None:
             continue
-        case = {"weight": m["stratum_population"] / m["stratum_sample"], "answers": review.answers}
-        labels = ("All",) if m["stratum"] == "Unknown" else ("All", m["stratum"])
-        for district in (samples[m["batch_id"]]["district"], "Force"):
+        s = samples[m["batch_id"]]
+        frame = (s["district"], s["offence_family"], s["period_start"], s["period_end"], m["stratum"])
+        population[frame] = max(population.get(frame, 0), m["stratum_population"])
+        key, batch = (s["district"], m["crime_ref"]), review.batch_id or 0
+        if key not in latest or batch > latest[key][0]:
+            latest[key] = (batch, frame, {"stratum": m["stratum"], "answers": review.answers})
+    reviewed: dict[tuple[Any, ...], int] = {}
+    for _, frame, _ in latest.values():
+        reviewed[frame] = reviewed.get(frame, 0) + 1
+    cells: dict[tuple[str, str], list[Row]] = {}
+    for (district, _), (_, frame, case) in latest.items():
+        case = {**case, "weight": population[frame] / reviewed[frame]}
+        labels = ("All",) if case["stratum"] == "Unknown" else ("All", case["stratum"])
+        for name in (district, "Force"):
             for label in labels:
-                cells.setdefault((district, label), []).append(case)
+                cells.setdefault((name, label), []).append(case)
     return cells
 
 

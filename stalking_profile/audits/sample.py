@@ -206,8 +206,12 @@ def draw_sample(store: Store, district: str, period: Period, size: int, seed: in
     code = resolve_district(force, district)
     if allocation not in ALLOCATIONS:
         raise ConfigError(f"unknown allocation '{allocation}'", f"use one of: {', '.join(ALLOCATIONS)}")
-    if size < 1:
-        raise ConfigError(f"the sample size must be 1 or more, not {size}", "give --size a positive whole number")
+    if not 1 <= size <= 1_000_000:
+        raise ConfigError(f"the sample size must be from 1 to 1,000,000, not {size}",
+                          "give --size a positive whole number (a dip sample is usually 10-30 crimes)")
+    if not 0 <= seed < 2**63:
+        raise ConfigError(f"the seed must be a whole number from 0 to {2**63 - 1:,}, not {seed}",
+                          "give --seed a smaller whole number")
     load_config().family(family)  # an unknown family is refused before the store is read
     last = store.last_batch_id()
     if as_of is not None and (last is None or not 1 <= as_of <= last):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,6 +27,7 @@ from stalking_profile.audits.checklist import ANSWERS, Checklist, resolve_answer
 from stalking_profile.schema import parse
 from stalking_profile.schema.validate import ISSUE_SCHEMA
 from stalking_profile.store import records
+from stalking_profile.store.export import restore_text
 
 __all__ = ["ANSWER_SCHEMA", "CONTEXT", "NOT_AUDITED", "REVIEW_SCHEMA", "SampleCrimes", "ValidatedFindings",
            "fields", "map_columns", "validate_findings"]
@@ -83,7 +85,8 @@ class ValidatedFindings:
 
 
 def _audit_id(text: str | None) -> int | None:
-    if text is None or not text.strip().isdigit():
+    """An audit id as written: ASCII digits, at most 18 (ids are batch numbers); else None."""
+    if text is None or not re.fullmatch(r"[0-9]{1,18}", text.strip()):
         return None
     return int(text.strip())
 
@@ -155,8 +158,8 @@ def validate_findings(raw: pa.Table, file_name: str, checklist: Checklist, today
     source = raw.drop_columns(["row_number"])
     found, ignored = map_columns(source.column_names, file_name, checklist)
     cols = {f: parse.blank_to_null(source[h].combine_chunks()) for f, h in found.items()}
-    texts = {f: [v.strip() if v else None for v in cols[f].to_pylist()] if f in cols else [None] * raw.num_rows
-             for f in names}
+    texts = {f: [restore_text(v.strip()) if v else None for v in cols[f].to_pylist()] if f in cols
+                 else [None] * raw.num_rows for f in names}
     dates = parse.parse_date(cols["audited_date"]) if "audited_date" in cols else None
     date_values = dates.values.to_pylist() if dates else [None] * raw.num_rows
     bad_dates = dates.bad.to_pylist() if dates else [False] * raw.num_rows

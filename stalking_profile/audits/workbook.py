@@ -18,11 +18,12 @@ from typing import Any
 from stalking_profile.audits.checklist import ANSWERS, Checklist
 from stalking_profile.audits.reviews import Review, current_reviews
 from stalking_profile.audits.sample import AuditSample, load_sample
-from stalking_profile.errors import ConfigError, InputFileError
+from stalking_profile.errors import ConfigError
 from stalking_profile.force import Force
 from stalking_profile.store.connection import Store
+from stalking_profile.store.export import check_out, csv_cell
 
-__all__ = ["COLUMNS_BEFORE", "MARKING", "check_out", "checklist_columns", "checklist_rows", "export_checklist",
+__all__ = ["COLUMNS_BEFORE", "MARKING", "checklist_columns", "checklist_rows", "export_checklist",
            "write_checklist"]
 
 #: The Checklist sheet's columns before the items.
@@ -60,22 +61,11 @@ def checklist_rows(sample: AuditSample, checklist: Checklist,
     return rows
 
 
-def check_out(path: Path) -> None:
-    """Refuse to write the checklist to ``path`` (existing, not .xlsx or .csv, no folder) before any work."""
-    if path.exists():
-        raise InputFileError(f"{path} already exists", "choose another --out or remove the file first")
-    if path.suffix.lower() not in (".xlsx", ".csv"):
-        raise InputFileError(f"{path.name}: the checklist is written as .xlsx or .csv",
-                             "give --out a file name ending .xlsx (or .csv)")
-    if not path.parent.exists():
-        raise InputFileError(f"folder {path.parent} does not exist", "create it or give --out another path")
-
-
 def _write_csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
     with path.open("x", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
-        writer.writerows({k: "" if v is None else str(v) for k, v in r.items()} for r in rows)
+        writer.writerows({k: csv_cell(v) for k, v in r.items()} for r in rows)
 
 
 def _guide_lines(sample: AuditSample, checklist: Checklist, force: Force | None) -> list[tuple[str, ...]]:

@@ -13,7 +13,7 @@ from stalking_profile.audits.imports import AuditImportResult, add_review, impor
 from stalking_profile.audits.measures import audit_samples_table
 from stalking_profile.audits.reviews import current_reviews
 from stalking_profile.audits.sample import AuditSample, draw_sample, load_sample
-from stalking_profile.audits.workbook import MARKING, check_out, export_checklist, write_checklist
+from stalking_profile.audits.workbook import MARKING, export_checklist, write_checklist
 from stalking_profile.cli.common import (
     AsOfOption,
     DbOption,
@@ -31,10 +31,12 @@ from stalking_profile.errors import InputFileError
 from stalking_profile.metrics.periods import parse_period
 from stalking_profile.metrics.profile import store_span
 from stalking_profile.store.connection import open_store
+from stalking_profile.store.export import check_out
 
 __all__ = ["audit_add", "audit_export", "audit_import", "audit_list", "audit_sample"]
 
-AuditOption = Annotated[int, typer.Option("--audit", help="The audit id (see `stalking-profile audit list`)")]
+AuditOption = Annotated[int, typer.Option("--audit", help="The audit id (see `stalking-profile audit list`)",
+                                          min=1, max=2**63 - 1)]
 
 
 def _say(text: str) -> None:
@@ -111,6 +113,8 @@ def _answers(given: list[str]) -> dict[str, str]:
         key, sep, value = text.partition("=")
         if not sep or not key.strip():
             raise InputFileError(f"--answer '{text}' is not ITEM=ANSWER", "write e.g. --answer risk_form=yes")
+        if key.strip() in answers:
+            raise InputFileError(f"--answer gives {key.strip()} twice", "give each checklist item once")
         answers[key.strip()] = value.strip()
     return answers
 

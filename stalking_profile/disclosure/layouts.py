@@ -41,7 +41,7 @@ DROPPED: dict[str, tuple[str, ...]] = {
 }
 #: Tables left out of partner and public outputs.
 INTERNAL_TABLES: tuple[str, ...] = ("outcome_maturity", "outcome_groups_by_relationship", "demographics_quality",
-                                   "cumulative_risk", "allocation", "spo", "spo_trend", "referrals",
+                                   "cumulative_risk", "allocation", "spo", "spo_stages", "spo_trend", "referrals",
                                    "training", "audits", "audit_samples")
 
 _Y, _N = "Y", "N"

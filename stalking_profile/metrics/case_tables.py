@@ -10,7 +10,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from stalking_profile.audits.measures import audit_compliance, audit_samples_table
-from stalking_profile.cases.spo_measures import spo_table, spo_trend
+from stalking_profile.cases.spo_measures import spo_stages, spo_table, spo_trend
 from stalking_profile.force import Force
 from stalking_profile.metrics.periods import Period
 from stalking_profile.referrals.measures import referral_table
@@ -34,16 +34,19 @@ def _held(store: Store, name: str, as_of: int | None) -> bool:
 
 def case_tables(store: Store, period: Period, force: Force, as_of: int | None = None
                 ) -> tuple[dict[str, pa.Table], list[str]]:
-    """``spo`` and ``spo_trend``, ``referrals``, ``audits`` and ``audit_samples``, and ``training``
+    """``spo``, ``spo_stages`` and ``spo_trend``, ``referrals``, ``audits`` and ``audit_samples``, and ``training``
     for ``period`` where the store holds those records, and notes."""
     out: dict[str, pa.Table] = {}
     notes = []
     if _held(store, tables.SPO_EVENTS, as_of):
         out["spo"] = spo_table(store, period, force, as_of)
+        out["spo_stages"] = spo_stages(store, period, force, as_of)
         out["spo_trend"] = spo_trend(store, period, as_of)
         notes.append("spo: Stalking Protection Order cases from the events kept with `stalking-profile spo import`; "
                      "a case's stage is derived from its events; orders in force on the last day of the window; "
                      "in force per 1,000 stalking crimes a year scales the window's crimes to twelve months.")
+        notes.append("spo_stages: SPO cases with an enquiry by the window's end, by the stage each had reached on "
+                     "that day, by district.")
         notes.append("spo_trend: the force's enquiries, applications and orders granted by calendar quarter (up "
                      "to eight, ending with the window's last), and the orders in force at each quarter's end.")
     if _held(store, tables.REFERRAL_EVENTS, as_of):
@@ -53,7 +56,7 @@ def case_tables(store: Store, period: Period, force: Force, as_of: int | None = 
                      "`stalking-profile referral import`; each victim counted once per row.")
     if _held(store, tables.AUDIT_REVIEWS, as_of):
         samples = audit_samples_table(store, period, force, as_of)
-        if samples.num_rows:
+        if sum(samples["audited"].to_pylist()):  # a sample with no review yet says nothing
             out["audits"] = audit_compliance(store, period, force, as_of)
             out["audit_samples"] = samples
             notes.append("audits: dip-sample audits whose sample period ends in the window (`stalking-profile audit "

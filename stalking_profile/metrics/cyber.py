@@ -18,6 +18,7 @@ from stalking_profile.force import Force
 from stalking_profile.metrics.periods import Period
 from stalking_profile.metrics.selection import by_district, within
 from stalking_profile.metrics.stats import pct, wilson
+from stalking_profile.online.cache import Ahead
 from stalking_profile.online.cache import detections as cached_detections
 from stalking_profile.online.detector import detect_many
 from stalking_profile.online.lexicon import Lexicon
@@ -36,16 +37,17 @@ _MEASURES = ("crimes", "with_mo", "flagged", "detected", "flagged_and_detected",
              "neither")
 
 
-def with_detection(crimes: ibis.Table, lexicon: Lexicon | None = None, store: Store | None = None) -> ibis.Table:
+def with_detection(crimes: ibis.Table, lexicon: Lexicon | None = None, store: Store | None = None,
+                   ahead: Ahead | None = None) -> ibis.Table:
     """``crimes`` with ``tech_detected``, ``tech_terms`` and ``tech_categories`` from its ``mo_text``.
 
     The texts are read once (each distinct text examined once) and the detections joined back
     by ``crime_ref``; a crime with no MO text is not detected. With ``store``, detections the
     store already holds for this detector version are reused and new ones kept
-    (:mod:`stalking_profile.online.cache`).
+    (:mod:`stalking_profile.online.cache`), and those read ahead (``ahead``) taken from there.
     """
     texts = crimes.select("crime_ref", "mo_text").to_pyarrow()
-    found = (cached_detections(store, texts["mo_text"].to_pylist(), lexicon) if store is not None
+    found = (cached_detections(store, texts["mo_text"].to_pylist(), lexicon, ahead) if store is not None
              else detect_many(texts["mo_text"].to_pylist(), lexicon))
     detections = ibis.memtable(pa.table({
         "crime_ref": texts["crime_ref"], "tech_detected": found["detected"], "tech_terms": found["terms"],

@@ -24,6 +24,7 @@ from stalking_profile.metrics.demographics import (
 )
 from stalking_profile.metrics.periods import Period
 from stalking_profile.metrics.selection import within
+from stalking_profile.online.cache import Ahead
 from stalking_profile.online.lexicon import Lexicon
 from stalking_profile.store.connection import Store
 
@@ -58,11 +59,11 @@ def _quality_notes(quality: pa.Table, unknown: list[dict[str, Any]]) -> list[str
 
 def people_tables(
     crimes: ibis.Table, period: Period, force: Force, lexicon: Lexicon, config: DemographicsConfig,
-    store: Store | None = None,
+    store: Store | None = None, ahead: Ahead | None = None,
 ) -> tuple[dict[str, pa.Table], list[str]]:
     """The cyber audit and demographic tables for ``period``, and their notes (``store``: where
-    detections are cached)."""
-    current = with_detection(within(crimes, period), lexicon, store)
+    detections are cached; ``ahead``: detections being read in a second process)."""
+    current = with_detection(within(crimes, period), lexicon, store, ahead)
     tables = {
         "cyber": cyber(current, period, force),
         "demographics_victims": demographics(current, period, "victim", config),

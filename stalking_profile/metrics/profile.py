@@ -33,6 +33,7 @@ from stalking_profile.metrics.periods import Period, month_end, parse_period, sh
 from stalking_profile.metrics.selection import crimes_in, within
 from stalking_profile.metrics.trends import rolling_12m
 from stalking_profile.metrics.volumes import volumes, volumes_by_relationship
+from stalking_profile.online.cache import detections_ahead
 from stalking_profile.online.lexicon import Lexicon, load_lexicon
 from stalking_profile.people.review import risk_tables, with_stored_forms
 from stalking_profile.people.settings import RiskSettings, load_risk_settings
@@ -171,7 +172,9 @@ def build_profile(
     # the rolling series ends with the last month wholly inside the window
     last = period.end if period.end == month_end(period.end.year, period.end.month) else shift_months(period.end, -1)
     family = with_stored_forms(crimes_in(store, codes, None, as_of).select(*_COLUMNS), store, as_of)
-    with store.materialised(family) as crimes:
+    with store.materialised(family) as crimes, detections_ahead(
+            store, within(crimes, period).mo_text.to_pyarrow().to_pylist(), lexicon) as ahead:
+        # the window's MO texts are read in a second process while the core and geography tables are built
         profile.tables = {
             "volumes": volumes(crimes, period, force),
             "volumes_by_relationship": volumes_by_relationship(crimes, period),
@@ -185,7 +188,8 @@ def build_profile(
             "risk_assessment": risk_assessment(crimes, period, force),
             "handling_by_relationship": handling_by_relationship(crimes, period),
         }
-        people, people_notes = people_tables(crimes, period, force, lexicon, demographics_config, store)
+        geography, geography_notes = geography_tables(store, period, req, force, config) if req.geography else ({}, [])
+        people, people_notes = people_tables(crimes, period, force, lexicon, demographics_config, store, ahead)
         profile.tables.update(people)
         in_window = _count(within(crimes, period)) + _count(within(crimes, profile.previous))
     if req.cumulative and req.audience == "internal":
@@ -200,7 +204,6 @@ def build_profile(
     if in_window == 0:  # the contract: a table with no data has its header and no rows
         profile.tables = {name: t.schema.empty_table() for name, t in profile.tables.items()}
         empty_notes.append(f"No {req.family} crimes in the window or the one before it: the tables are empty.")
-    geography, geography_notes = geography_tables(store, period, req, force, config) if req.geography else ({}, [])
     profile.tables.update(geography)
     profile.notes = _notes(profile, config, span) + (people_notes if in_window else []) + empty_notes + geography_notes
     if req.audience != "internal":

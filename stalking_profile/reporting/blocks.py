@@ -78,7 +78,7 @@ def display_cell(name: str, value: Any) -> str:
             return "<0.001" if value < 0.001 else f"{value:.3f}"
         if name.endswith("pct") or name.startswith("ci_") or "_ci_" in name:
             return f"{value:.2f}" if abs(value) < 10 else f"{value:.1f}"
-        if name.endswith("per_1000") and abs(value) < 10:  # small rates, e.g. orders per 1,000 crimes
+        if name == "in_force_per_1000":  # a few orders per 1,000 crimes: two decimals, as it is rounded
             return f"{value:.2f}"
         if "days" in name or name.endswith("per_1000"):
             return f"{value:,.1f}"

@@ -37,10 +37,10 @@ def spo_sentences(force: Row | None, trend: list[Row], period: Period, baseline:
     ...        "in_force_per_1000": 0.46, "median_days_to_full": 130.0, "q1_days_to_full": 130.0,
     ...        "q3_days_to_full": 130.0}
     >>> window = Period(dt.date(2020, 10, 1), dt.date(2021, 9, 30))
-    >>> for s in spo_sentences(row, [], window, SpoBaseline(3, 6600, "January 2022", "The force's report")):
+    >>> for s in spo_sentences(row, [], window, SpoBaseline(3, 6600, "2022", "X")):
     ...     print(s)
     On 30 September 2021, 3 Stalking Protection Orders were in force: 0.46 per 1,000 stalking crimes a year.
-    The force's report counted 3 in force in January 2022 against about 6,600 stalking crimes a year (0.45 per 1,000).
+    The published baseline (X, 2022): 3 orders in force from about 6,600 stalking crimes a year, 0.45 per 1,000.
     In the 12 months to September 2021, 12 enquiries went to Legal Services and 1 full order was granted.
     The full order took 130 days from the enquiry.
     """
@@ -52,9 +52,10 @@ def spo_sentences(force: Row | None, trend: list[Row], period: Period, baseline:
         sentences.append(_orders_in_force(int(in_force), figure(force, "in_force_per_1000"),
                                           long_date(period.end)))
     if baseline is not None:
-        sentences.append(f"{baseline.source} counted {number(baseline.orders_in_force)} in force in {baseline.as_of} "
-                         f"against about {number(baseline.stalking_crimes_per_year)} stalking crimes a year "
-                         f"({baseline.per_1000:,.2f} per 1,000).")
+        published = count(baseline.orders_in_force, "order")
+        sentences.append(f"The published baseline ({baseline.source}, {baseline.as_of}): {published} in force from "
+                         f"about {number(baseline.stalking_crimes_per_year)} stalking crimes a year, "
+                         f"{baseline.per_1000:,.2f} per 1,000.")
     enquiries, orders = figure(force, "enquiries"), figure(force, "full_orders")
     if enquiries is not None and orders is not None:
         when = during(period)
@@ -118,19 +119,23 @@ def audit_sentences(samples: list[Row], compliance: list[Row]) -> list[str]:
     The item met least often was "A DASH form" (52.0%, weighted to the crimes the samples stand for).
     The widest gap between domestic and non-domestic crimes was on "A DASH form": 85.7% against 25.0%.
     """
-    if not samples:
+    reviewed: dict[int, int] = {}
+    for r in samples:
+        reviewed[r["audit_id"]] = reviewed.get(r["audit_id"], 0) + int(r["audited"])
+    done = [r for r in samples if reviewed[r["audit_id"]]]
+    if not done:
         return []
-    audited = sum(int(r["audited"]) for r in samples)
-    ids = {r["audit_id"] for r in samples}
-    districts = list(dict.fromkeys(r["district"] for r in samples))
-    sentences = [f"The dip-sample audit reviewed {count(audited, 'crime')} in {count(len(ids), 'sample')} "
-                 f"({join(districts)})."]
+    districts = list(dict.fromkeys(r["district"] for r in done))
+    sentences = [f"The dip-sample audit reviewed {count(sum(reviewed.values()), 'crime')} in "
+                 f"{count(len({r['audit_id'] for r in done}), 'sample')} ({join(districts)})."]
     force = [r for r in compliance if r["district"] == "Force"]
     rated = [r for r in force if r["domestic"] == "All" and figure(r, "rate_pct") is not None]
     if rated:
         low = min(rated, key=lambda r: r["rate_pct"])
-        sentences.append(f'The item met least often was "{low["question"]}" ({percent(low["rate_pct"])}, weighted '
-                         "to the crimes the samples stand for).")
+        strata = {r["domestic"] for r in force if r["question"] == low["question"] and r["domestic"] != "All"
+                  and r.get("answered")}
+        weighted = ", weighted to the crimes the samples stand for" if len(strata) > 1 else ""
+        sentences.append(f'The item met least often was "{low["question"]}" ({percent(low["rate_pct"])}{weighted}).')
     pairs = []
     for question in dict.fromkeys(r["question"] for r in force):
         rates = {r["domestic"]: figure(r, "rate_pct") for r in force if r["question"] == question}

@@ -17,7 +17,7 @@ from stalking_profile.reporting.case_narrative import audit_sentences, spo_sente
 from stalking_profile.reporting.charts import compliance_chart, series_chart
 from stalking_profile.reporting.document import Block, Heading, Paragraph
 from stalking_profile.reporting.narrative import find_row, table_rows
-from stalking_profile.reporting.phrases import join
+from stalking_profile.reporting.phrases import join, long_date
 
 __all__ = ["case_records"]
 
@@ -38,6 +38,9 @@ def _spo(profile: Profile, force: Force) -> list[Block]:
                                                    table_rows(profile, "spo_trend"), profile.period,
                                                    force.spo_baseline))
     blocks.append(table_block(profile.tables["spo"], "spo", "Stalking Protection Orders by district"))
+    if has_rows(profile, "spo_stages"):
+        blocks.append(table_block(profile.tables["spo_stages"], "spo_stages",
+                                  f"Cases by the stage reached on {long_date(profile.period.end)}"))
     if has_rows(profile, "spo_trend"):
         trend = profile.tables["spo_trend"]
         blocks += [series_chart(trend, "spo_trend", "Stalking Protection Orders by quarter", "quarter", _SPO_SERIES,

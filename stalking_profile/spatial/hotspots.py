@@ -93,10 +93,15 @@ class _SharedDraws:
 
 def _share_draws() -> None:
     """Put :class:`_SharedDraws` in esda's randomisation engine (once)."""
+    import inspect
+
     import esda.crand
 
-    if not isinstance(esda.crand.vec_permutations, _SharedDraws):
-        esda.crand.vec_permutations = _SharedDraws(esda.crand.vec_permutations)
+    draw = esda.crand.vec_permutations
+    # Only esda's plain-Python draw (numba absent, as in our pins): compiled by numba it seeds numba's
+    # own generator, not NumPy's, and its ids would reach compiled code, which this has not been tried with.
+    if not isinstance(draw, _SharedDraws) and inspect.isfunction(draw):
+        esda.crand.vec_permutations = _SharedDraws(draw)
 
 
 #: Gi* results by weights object (held weakly: dropped with the weights) and values, permutations, seed.

@@ -22,7 +22,7 @@ import pyarrow as pa
 from stalking_profile.errors import InputFileError
 from stalking_profile.force import Force
 
-__all__ = ["EXPORT_SUFFIXES", "check_out", "district_code", "restore_text", "write_records"]
+__all__ = ["EXPORT_SUFFIXES", "check_out", "csv_cell", "district_code", "restore_text", "write_records"]
 
 EXPORT_SUFFIXES = (".csv", ".xlsx")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -71,7 +71,9 @@ def district_code(text: str | None, force: Force) -> str | None:
     return code
 
 
-def _csv_cell(value: Any) -> str:
+def csv_cell(value: Any) -> str:
+    """A value as a CSV cell: blank for None, ISO dates, and text a spreadsheet would run as a formula
+    given a leading ``'`` (:func:`restore_text` takes it off again on import)."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -84,7 +86,7 @@ def _write_csv(table: pa.Table, out: Path) -> None:
         writer = csv.writer(f)
         writer.writerow(table.column_names)
         for row in table.to_pylist():
-            writer.writerow([_csv_cell(v) for v in row.values()])
+            writer.writerow([csv_cell(v) for v in row.values()])
 
 
 def _write_xlsx(table: pa.Table, out: Path, sheet_name: str) -> None:
