@@ -142,24 +142,23 @@ def test_detections_read_ahead_in_a_second_process_are_the_same(store: Store,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Texts read ahead in a forked process give the detections the caller would make, are stored
     like the others, and are not read again by the caller; texts the store holds are not sent."""
-    import os
-
     from stalking_profile.online import cache
+    from stalking_profile.parallel import can_fork
     from stalking_profile.store import tables
 
     texts = [TECH, NONE, TECH, None, NEGATED, f"{TECH} Again."]
     expected = cache.detections(store, texts[:2])  # the store holds these two already
     with cache.detections_ahead(store, texts, at_least=1) as ahead:
         assert sorted(ahead.hashes) == sorted(cache.text_hash(t) for t in (NEGATED, f"{TECH} Again."))
-        if (os.cpu_count() or 1) > 1:
-            assert ahead.future is not None
+        if can_fork():
+            assert ahead.pending is not None
         calls: list[str] = []
         real = cache.detect
         monkeypatch.setattr(cache, "detect", lambda text, lexicon: calls.append(text) or real(text, lexicon))
         found = cache.detections(store, texts, ahead=ahead)
-    assert calls == ([] if ahead.future is not None else [NEGATED, f"{TECH} Again."])
+    assert calls == ([] if ahead.pending is not None else [NEGATED, f"{TECH} Again."])
     assert found.column("detected").to_pylist() == [True, False, True, False, False, True]
     assert found.slice(0, 2).equals(expected)
     assert store.table(tables.MO_DETECTIONS).count().to_pyarrow().as_py() == 4
     with cache.detections_ahead(store, texts[:3]) as few:  # under AHEAD_AT_LEAST new texts: no process
-        assert few.future is None and few.result() == {}
+        assert few.pending is None and few.result() == {}

@@ -28,6 +28,7 @@ from stalking_profile.metrics.overlap import OVERLAP_SCHEMA, compare
 from stalking_profile.metrics.periods import Period
 from stalking_profile.metrics.selection import within
 from stalking_profile.metrics.wards import WARD_SCHEMA, family_masks, placement_counts, ward_table
+from stalking_profile.parallel import in_second_process
 from stalking_profile.spatial.assign import place_crimes
 from stalking_profile.spatial.geography import AreaSet, default_lsoas
 from stalking_profile.spatial.imports import latest_layer
@@ -81,8 +82,7 @@ def geography_tables(store: Store, period: Period, req: ProfileRequest, force: F
     if lookup is None:
         out["wards"] = WARD_SCHEMA.empty_table()
         level, values = _hotspot_values(areas, crimes, placed, families, None, None, False)
-        out["hotspots"] = _hotspots(req, values)
-        out["hotspot_overlap"] = _overlap(req, level, values)
+        out["hotspots"], out["hotspot_overlap"] = _hotspots_and_overlap(req, level, values)
         out["hotspot_adjusted"] = ADJUSTED_SCHEMA.empty_table()
         out["policeuk_comparison"] = _policeuk(store, period, req, level, values, None, notes)
         notes.append("wards: no ward geography in the store; import the LSOA-to-ward lookup and ward population "
@@ -97,8 +97,7 @@ def geography_tables(store: Store, period: Period, req: ProfileRequest, force: F
     lsoa_pop = dict(zip(*lsoa_pop_t.to_pyarrow().to_pydict().values(), strict=True)) if lsoa_pop_t is not None else None
     level, values = _hotspot_values(areas, crimes, placed, families, lookup, out["wards"], population is not None,
                                     lsoa_pop)
-    out["hotspots"] = _hotspots(req, values)
-    out["hotspot_overlap"] = _overlap(req, level, values)
+    out["hotspots"], out["hotspot_overlap"] = _hotspots_and_overlap(req, level, values)
     out["hotspot_adjusted"] = _adjusted(store, req, values, out, lookup, population, notes)
     out["policeuk_comparison"] = _policeuk(store, period, req, level, values, lookup, notes)
     unplaced = sum(r["crimes"] for r in out["placement"].to_pylist()
@@ -153,6 +152,15 @@ def _hotspots(req: ProfileRequest, levels: dict[str, tuple[Areas, str, Series]])
             if " " not in family:  # the splits serve the overlap table only
                 rows += hotspot_rows(level, areas, family, measure, values, permutations, req.seed)
     return pa.Table.from_pylist(rows, schema=HOTSPOT_SCHEMA)
+
+
+def _hotspots_and_overlap(req: ProfileRequest, level: str, levels: dict[str, tuple[Areas, str, Series]]
+                          ) -> tuple[pa.Table, pa.Table]:
+    """The hot-spot and overlap tables, the overlap's statistics computed in a second process
+    while this one computes the hot spots (the two take seconds each at 9,999 permutations)."""
+    with in_second_process(_overlap, req, level, levels) as overlap:
+        hotspots = _hotspots(req, levels)
+        return hotspots, overlap.result()
 
 
 def _adjusted(store: Store, req: ProfileRequest, levels: dict[str, tuple[Areas, str, Series]],

@@ -35,6 +35,7 @@ from stalking_profile.metrics.trends import rolling_12m
 from stalking_profile.metrics.volumes import volumes, volumes_by_relationship
 from stalking_profile.online.cache import detections_ahead
 from stalking_profile.online.lexicon import Lexicon, load_lexicon
+from stalking_profile.parallel import import_in_background
 from stalking_profile.people.review import risk_tables, with_stored_forms
 from stalking_profile.people.settings import RiskSettings, load_risk_settings
 from stalking_profile.store.connection import Store
@@ -174,7 +175,9 @@ def build_profile(
     family = with_stored_forms(crimes_in(store, codes, None, as_of).select(*_COLUMNS), store, as_of)
     with store.materialised(family) as crimes, detections_ahead(
             store, within(crimes, period).mo_text.to_pyarrow().to_pylist(), lexicon) as ahead:
-        # the window's MO texts are read in a second process while the core and geography tables are built
+        # the window's MO texts are read in a second process while the core and geography tables are built,
+        # and the hot-spot statistics' libraries imported in a thread while the core tables' queries run
+        imported = import_in_background("esda") if req.geography else None
         profile.tables = {
             "volumes": volumes(crimes, period, force),
             "volumes_by_relationship": volumes_by_relationship(crimes, period),
@@ -188,6 +191,8 @@ def build_profile(
             "risk_assessment": risk_assessment(crimes, period, force),
             "handling_by_relationship": handling_by_relationship(crimes, period),
         }
+        if imported is not None:
+            imported()  # before the geography forks its second process
         geography, geography_notes = geography_tables(store, period, req, force, config) if req.geography else ({}, [])
         people, people_notes = people_tables(crimes, period, force, lexicon, demographics_config, store, ahead)
         profile.tables.update(people)

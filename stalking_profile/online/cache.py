@@ -17,10 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import inspect
-import multiprocessing
-import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 
 import ibis
 import pyarrow as pa
@@ -28,6 +25,7 @@ import pyarrow as pa
 from stalking_profile.online import detector
 from stalking_profile.online.detector import Detection, detect
 from stalking_profile.online.lexicon import Lexicon, load_lexicon
+from stalking_profile.parallel import Pending, in_second_process
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
 
@@ -88,34 +86,27 @@ def _detect_texts(texts: list[str], lexicon: Lexicon) -> list[Detection]:
 
 class Ahead:
     """Detections being made in a second process (see :func:`detections_ahead`); none when the
-    texts were too few, or the machine has one core, or cannot fork."""
+    texts were too few, or a second process could not be started."""
 
-    def __init__(self, hashes: list[str] | None = None, future: Future[list[Detection]] | None = None) -> None:
-        self.hashes, self.future = hashes or [], future
+    def __init__(self, hashes: list[str] | None = None, pending: Pending[list[Detection]] | None = None) -> None:
+        self.hashes, self.pending = hashes or [], pending
 
     def result(self) -> dict[str, Detection]:
         """The detections by text hash (waiting for the second process to finish)."""
-        return {} if self.future is None else dict(zip(self.hashes, self.future.result(), strict=True))
+        return {} if self.pending is None else dict(zip(self.hashes, self.pending.result(), strict=True))
 
 
 @contextlib.contextmanager
 def detections_ahead(store: Store, texts: Sequence[str | None], lexicon: Lexicon | None = None,
                      at_least: int = AHEAD_AT_LEAST) -> Iterator[Ahead]:
-    """Start reading the ``texts`` the store holds no detection for in a second process, and give
-    back an :class:`Ahead` to hand to :func:`detections` later. The process is forked: it reads
-    the texts and the lexicon and nothing else (no store, no files), and returns plain detections.
-    """
+    """Start reading the ``texts`` the store holds no detection for in a second process
+    (:func:`~stalking_profile.parallel.in_second_process`), and give back an :class:`Ahead` to
+    hand to :func:`detections` later; with fewer than ``at_least`` such texts, none is started."""
     lexicon = lexicon or load_lexicon()
     keys, known = _known(store, detector_version(lexicon), texts)
     todo = [t for t, h in keys.items() if h not in known]
-    if len(todo) < at_least or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        yield Ahead()
-        return
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-    try:
-        yield Ahead([keys[t] for t in todo], pool.submit(_detect_texts, todo, lexicon))
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+    with in_second_process(_detect_texts, todo, lexicon, fork=len(todo) >= at_least) as pending:
+        yield Ahead([keys[t] for t in todo], pending if pending.forked else None)
 
 
 def detections(store: Store, texts: Sequence[str | None], lexicon: Lexicon | None = None,

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import ibis
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -110,8 +111,8 @@ def _allocation(rows: list[dict[str, Any]], force: Force) -> pa.Table:
         for district in (r["district"], "Force"):
             for label in ("All", flag_label(bool(r["domestic_flag"]))):
                 cell = sums.setdefault((district, label, unit), dict.fromkeys(("crimes", *BANDS), 0))
-                cell["crimes"] += 1
-                cell[r["band"]] += 1
+                cell["crimes"] += r["crimes"]
+                cell[r["band"]] += r["crimes"]
     units = sorted(specialist, key=lambda u: (u == "not recorded", u.lower()))
     out = [{"district": d, "domestic": label, "allocated_unit": unit, "non_specialist": specialist[unit],
             **sums[(d, label, unit)]}
@@ -141,9 +142,15 @@ def cumulative_tables(scored: pa.Table, force: Force, settings: RiskSettings) ->
      'above_recorded': 1, 'high_no_assessment': 1, 'high_non_specialist': 1}
     """
     measures = ("crimes", *BANDS, *FLAGS)
-    rows = scored.select(["district", "domestic_flag", "band", "allocated_unit", "non_specialist", *FLAGS]).to_pylist()
-    grouped = [{"district": r["district"], "domestic_flag": r["domestic_flag"], "crimes": 1,
-                **{b: int(r["band"] == b) for b in BANDS}, **{f: int(r[f]) for f in FLAGS}} for r in rows]
+    keys = ["district", "domestic_flag", "band", "allocated_unit", "non_specialist"]
+    # one row per combination of the keys (a few hundred), not per crime
+    counted = scored.select(keys).append_column("crimes", pa.array(np.ones(scored.num_rows, np.int64)))
+    for f in FLAGS:
+        counted = counted.append_column(f, pc.cast(scored[f], pa.int64()))
+    rows = [{**r, **{f: r.pop(f"{f}_sum") for f in FLAGS}, "crimes": r.pop("crimes_sum")}
+            for r in counted.group_by(keys).aggregate([("crimes", "sum"), *[(f, "sum") for f in FLAGS]]).to_pylist()]
+    grouped = [{"district": r["district"], "domestic_flag": r["domestic_flag"], "crimes": r["crimes"],
+                **{b: r["crimes"] if r["band"] == b else 0 for b in BANDS}, **{f: r[f] for f in FLAGS}} for r in rows]
     risk = pa.Table.from_pylist(by_district(grouped, force, measures, _risk_row),
                                 pa.schema([("district", pa.string()), ("domestic", pa.string()),
                                            *[(m, pa.int64()) for m in measures]]))

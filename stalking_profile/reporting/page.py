@@ -8,6 +8,8 @@ escaped by Jinja2; only the SVG that vl-convert draws is inserted as markup.
 from __future__ import annotations
 
 import base64
+import os
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from typing import Any, Literal
 
@@ -32,6 +34,16 @@ class ChartImages:
         if key not in self._cache:
             self._cache[key] = render(chart.spec, fmt)
         return self._cache[key]
+
+    def draw(self, charts: list[Chart], fmt: Literal["svg", "png"]) -> None:
+        """Draw every chart not drawn yet, two at a time (vl-convert releases the GIL while it
+        draws, so two threads on two cores take half as long)."""
+        todo = list({id(c): c for c in charts if (id(c), fmt) not in self._cache}.values())
+        if len(todo) < 2:
+            return
+        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+            for chart, image in zip(todo, pool.map(lambda c: render(c.spec, fmt), todo), strict=True):
+                self._cache[(id(chart), fmt)] = image
 
 
 def _template() -> jinja2.Template:
@@ -82,5 +94,6 @@ def render_html(document: Document, mode: Mode = "screen", images: ChartImages |
     (True, True, True)
     """
     images = images or ChartImages()
+    images.draw([b for b in document.blocks if isinstance(b, Chart)], "svg" if mode == "screen" else "png")
     blocks = [_block(b, mode, images) for b in document.blocks]
     return _template().render(front=document.front, toc=document.headings(), blocks=blocks, css=_css())

@@ -1,0 +1,104 @@
+"""Work done in a second process while the caller goes on: these machines have two cores.
+
+A profile's slow parts that need nothing but data already in memory (reading MO texts, the hot-spot
+overlap statistics) can run in a forked child while the parent builds other tables. The child
+gets its arguments and returns its result (both pickled); it touches no store, file or
+connection, so the parent's open DuckDB or PostgreSQL connection is never used from two
+processes. Where a second process is not worth it or not possible (one core; no ``fork``, as on
+Windows), the work runs in the caller's process when its result is asked for: same result.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any, Generic, TypeVar
+
+__all__ = ["Pending", "can_fork", "import_in_background", "in_background", "in_second_process"]
+
+T = TypeVar("T")
+
+
+class Pending(Generic[T]):
+    """A result to come: :meth:`result` waits for it (or computes it) and keeps it."""
+
+    def __init__(self, get: Callable[[], T], forked: bool) -> None:
+        self._get, self.forked = get, forked
+        self._done = False
+        self._value: T | None = None
+
+    def result(self) -> T:
+        if not self._done:
+            self._value, self._done = self._get(), True
+        return self._value  # type: ignore[return-value]
+
+
+def can_fork() -> bool:
+    """Whether a second process is worth starting: two cores or more and the ``fork`` start method."""
+    return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+@contextmanager
+def in_second_process(fn: Callable[..., T], *args: Any, fork: bool = True) -> Iterator[Pending[T]]:
+    """Start ``fn(*args)`` in a forked child (``fork`` and :func:`can_fork`), or leave it to run in
+    this process when asked for; the child is left to finish on its own if its result is never asked.
+
+    Examples
+    --------
+    >>> with in_second_process(sum, [1, 2, 3]) as pending:
+    ...     pending.result()
+    6
+    >>> with in_second_process(sum, [1, 2, 3], fork=False) as pending:
+    ...     pending.forked, pending.result()
+    (False, 6)
+    """
+    if not (fork and can_fork()):
+        yield Pending(lambda: fn(*args), forked=False)
+        return
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    try:
+        future = pool.submit(fn, *args)
+        yield Pending(future.result, forked=True)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def in_background(fn: Callable[[], object], name: str = "background") -> Callable[[], None]:
+    """Run ``fn()`` in a thread (for work that waits on I/O or on code that releases the GIL);
+    returns the function that waits for it to end. An exception in ``fn`` is dropped: use this
+    only for work whose failure the caller meets again where it matters.
+
+    Examples
+    --------
+    >>> done = in_background(lambda: sum(range(10)))
+    >>> done()
+    """
+    def run() -> None:
+        try:
+            fn()
+        except Exception:  # the caller meets the failure again where it matters
+            return
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    return thread.join
+
+
+def import_in_background(*modules: str) -> Callable[[], None]:
+    """Start importing ``modules`` in a thread (esda and the libraries under it take over a second)
+    while the caller waits on its database; returns the function that waits for the imports to end.
+
+    Call it before forking: a child forked while a module is half imported could not import it.
+    An import that fails here fails again, with its message, where the module is used.
+
+    Examples
+    --------
+    >>> done = import_in_background("json")
+    >>> done()
+    """
+    return in_background(lambda: [importlib.import_module(name) for name in modules], "imports")
