@@ -332,3 +332,25 @@ def test_synthetic_case_records_import_cleanly(tmp_path: Path) -> None:
         pacsv.write_csv(training, tmp_path / "t.csv")
         done = import_training(tmp_path / "t.csv", store, today=dt.date(2022, 2, 15))
         assert (done.rows_read, done.rows_rejected) == (training.num_rows, 0)
+
+
+def test_synth_writes_case_records_that_import_cleanly(tmp_path: Path) -> None:
+    """`synth --case-records`: referrals, SPO events and training beside the extract, each in its
+    import template, accepted whole once the extract is ingested."""
+    from stalking_profile.cases.spo_import import import_events
+    from stalking_profile.ingest.pipeline import IngestOptions, ingest
+    from stalking_profile.referrals.imports import import_referrals
+    from stalking_profile.store.connection import open_store
+    from stalking_profile.training.imports import import_training
+    from tests.conftest import run_cli
+
+    out = tmp_path / "x.csv"
+    code, stdout, stderr = run_cli("synth", "--out", str(out), "--records", "30000", "--seed", "4", "--case-records")
+    assert code == 0, stderr
+    files = [tmp_path / f"x-{kind}.csv" for kind in ("referrals", "spo", "training")]
+    assert all(f.exists() for f in files) and "referral events to" in stdout
+    with open_store(str(tmp_path / "s.duckdb")) as store:
+        assert ingest(out, store, IngestOptions()).rows_rejected == 0
+        results = [import_referrals(files[0], store), import_events(files[1], store), import_training(files[2], store)]
+    for result in results:
+        assert result.rows_read > 0 and result.rows_rejected == 0, result.problems

@@ -168,7 +168,7 @@ def print_record_import(result: Any, kind: str, accepted: str) -> None:
     say(f"{result.file_name} -> batch {result.batch_id} ({kind})\n"
         f"  read {result.rows_read:,} = accepted {result.rows_accepted:,} + rejected {result.rows_rejected:,}\n"
         f"  accepted {result.rows_accepted:,} = new {result.rows_new:,} + already stored {result.rows_unchanged:,}; "
-        f"{result.rows_warned:,} rows with warnings\n"
+        f"{result.rows_warned:,} {'row' if result.rows_warned == 1 else 'rows'} with warnings\n"
         f"  {accepted}")
     if result.rows_blank:
         say(f"  {result.rows_blank:,} blank lines skipped")
@@ -176,6 +176,6 @@ def print_record_import(result: Any, kind: str, accepted: str) -> None:
         say(f"  columns not used: {', '.join(result.ignored_columns)}")
     for severity, column, rows, example in result.problems[:12]:
         label = "rejected" if severity == "error" else "warning "
-        say(f"  {label} {rows:>7,} rows  {column}: {example}")
+        say(f"  {label} {rows:>7,} {'row ' if rows == 1 else 'rows'}  {column}: {example}")
     if result.rows_rejected:
         say(f"  rejected rows are in the store's rejected_rows table (batch {result.batch_id})")

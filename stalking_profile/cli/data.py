@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import pyarrow as pa
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
@@ -29,6 +30,7 @@ from stalking_profile.force import load_force
 from stalking_profile.ingest.mapping import load_mapping, shipped_mapping, shipped_mappings
 from stalking_profile.ingest.pipeline import IngestOptions, IngestResult, ingest
 from stalking_profile.metrics.profile import ProfileRequest
+from stalking_profile.store import tables
 from stalking_profile.store.connection import Store, open_store
 from stalking_profile.store.info import store_info
 
@@ -69,7 +71,8 @@ def _print_result(result: IngestResult) -> None:
         out.print(f"  columns not used: {', '.join(result.ignored_columns)}", highlight=False, markup=False)
     for severity, column, rows, example in result.problems[:12]:
         label = "rejected" if severity == "error" else "warning "
-        out.print(f"  {label} {rows:>7,} rows  {column}: {example}", highlight=False, markup=False)
+        noun = "row " if rows == 1 else "rows"
+        out.print(f"  {label} {rows:>7,} {noun}  {column}: {example}", highlight=False, markup=False)
     if result.rows_rejected:
         where = f"{result.rejects_path} and " if result.rejects_path else ""
         out.print(f"  rejected rows are in {where}the store's rejected_rows table (batch {result.batch_id})",
@@ -133,8 +136,11 @@ def synth_command(
     force: ForceOption = None,
     db: Annotated[str | None, typer.Option(
         "--db", help="A store whose imported IMD weights crimes towards deprived areas")] = None,
+    case_records: Annotated[bool, typer.Option(
+        "--case-records", help="Also write victim referrals, SPO events and officer training beside --out")] = False,
 ) -> None:
-    """Write a synthetic extract calibrated to the West Yorkshire report (synthetic people only)."""
+    """Write a synthetic extract calibrated to the West Yorkshire report (synthetic people only),
+    and with --case-records the case records that go with it, in their import templates."""
     from stalking_profile.spatial.imports import latest_layer
     from stalking_profile.synth.generator import generate, write_extract
 
@@ -151,6 +157,30 @@ def synth_command(
     write_extract(table, out_path)
     out.print(f"wrote {table.num_rows:,} synthetic crime records to {out_path} "
               f"(seed {seed}, {time.perf_counter() - started:.1f} s)", highlight=False)
+    if case_records:
+        import pyarrow.compute as pc
+
+        crimes = table.select(["crime_ref", "offence_code", "district"]).append_column(
+            "recorded_date", pc.cast(table["recorded_date"], pa.date32())).append_column(
+            "domestic_flag", pc.equal(table["domestic_flag"], "Y"))
+        paths = [out_path.with_name(f"{out_path.stem}-{kind}.csv") for kind in ("referrals", "spo", "training")]
+        referrals, spo, training = _case_record_files(crimes, seed, *paths)
+        out.print(f"wrote {referrals:,} referral events to {paths[0]}, {spo:,} SPO events to {paths[1]} and "
+                  f"{training:,} training completions to {paths[2]} (import them with `stalking-profile referral "
+                  "import`, `spo import` and `training import`)", highlight=False, markup=False)
+
+
+def _case_record_files(crimes: pa.Table, seed: int, referrals: Path, spo: Path, training: Path) -> tuple[int, ...]:
+    """Synthetic referral events and SPO cases for ``crimes``' stalking crimes, and officer training,
+    written in their import templates; how many rows each file holds."""
+    import pyarrow.csv as pacsv
+
+    from stalking_profile.synth.cases import case_records, training_records
+
+    made = (*case_records(crimes, seed), training_records(load_force().district_codes, seed))
+    for table, path in zip(made, (referrals, spo, training), strict=True):
+        pacsv.write_csv(table, path)
+    return tuple(t.num_rows for t in made)
 
 
 def _district_table(title: str, volumes: list[dict[str, Any]]) -> Table:
@@ -209,23 +239,18 @@ def demo_command(
 def _demo_case_records(store: Store, seed: int, referrals: Path, spo: Path, training: Path) -> None:
     """Synthetic referrals and SPO cases for the demo's stalking crimes, and officer training,
     imported as the user would."""
-    import pyarrow.csv as pacsv
-
     from stalking_profile.cases.spo_import import import_events
     from stalking_profile.referrals.imports import import_referrals
-    from stalking_profile.synth.cases import case_records, training_records
     from stalking_profile.training.imports import import_training
 
     crimes = store.current_crimes().select("crime_ref", "offence_code", "recorded_date", "district",
                                            "domestic_flag").to_pyarrow()
-    made = case_records(crimes, seed)
-    for table, path in zip(made, (referrals, spo), strict=True):
-        pacsv.write_csv(table, path)
+    _case_record_files(crimes, seed, referrals, spo, training)
     done_referrals, done_spo = import_referrals(referrals, store), import_events(spo, store)
-    pacsv.write_csv(training_records(load_force().district_codes, seed), training)
     done_training = import_training(training, store)
+    cases = len(set(store.table(tables.SPO_EVENTS).case_ref.to_pyarrow().to_pylist()))
     out.print(f"{referrals.name}: {done_referrals.rows_accepted:,} referral events; {spo.name}: "
-              f"{done_spo.rows_accepted:,} SPO events ({len(set(made[1].column('case_ref').to_pylist())):,} cases), "
+              f"{done_spo.rows_accepted:,} SPO events ({cases:,} cases), "
               f"{training.name}: {done_training.rows_accepted:,} training completions; synthetic, imported as "
               f"batches {done_referrals.batch_id}, {done_spo.batch_id} and {done_training.batch_id}",
               highlight=False, markup=False)
