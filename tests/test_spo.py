@@ -312,7 +312,7 @@ def test_spo_table_reaches_the_profile_and_report(crime_store: Store, tmp_path: 
     # Three orders in force on 31 December 2021 (S1, S3, S5) from three stalking crimes in the year.
     assert ("On 31 December 2021, 3 Stalking Protection Orders were in force: 1,000.00 per 1,000 stalking crimes "
             "a year.") in texts
-    baseline = ("The published baseline (West Yorkshire Police's report to the Mayor's office, February 2022, January "
+    baseline = ("The published baseline (West Yorkshire Police's report to the Mayor's office, January/February "
                 "2022): 3 orders in force from about 6,600 stalking crimes a year, 0.45 per 1,000.")
     assert baseline in texts
     assert "In the 12 months to December 2021, 4 enquiries went to Legal Services and 4 full orders were " \

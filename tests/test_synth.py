@@ -354,3 +354,14 @@ def test_synth_writes_case_records_that_import_cleanly(tmp_path: Path) -> None:
         results = [import_referrals(files[0], store), import_events(files[1], store), import_training(files[2], store)]
     for result in results:
         assert result.rows_read > 0 and result.rows_rejected == 0, result.problems
+
+
+def test_case_records_do_not_depend_on_the_order_of_the_crimes() -> None:
+    from stalking_profile.synth.cases import case_records
+
+    crimes = pa.table({"crime_ref": [f"C{i:04d}" for i in range(3000)], "offence_code": ["8Q"] * 3000,
+                       "recorded_date": [dt.date(2021, 1, 1) + dt.timedelta(days=i % 300) for i in range(3000)],
+                       "district": ["LD"] * 3000, "domestic_flag": [i % 10 != 0 for i in range(3000)]})
+    shuffled = crimes.take(np.random.default_rng(1).permutation(3000))
+    for ours, theirs in zip(case_records(crimes, 5), case_records(shuffled, 5), strict=True):
+        assert ours.num_rows > 0 and ours.equals(theirs)

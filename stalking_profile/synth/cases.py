@@ -101,7 +101,8 @@ def case_records(crimes: pa.Table, seed: int = 0, stalking_codes: tuple[str, ...
     the same records. No event is dated after the last recorded date in ``crimes``.
     """
     rng = np.random.default_rng(seed)
-    rows = crimes.select(["crime_ref", "offence_code", "recorded_date", "district", "domestic_flag"]).to_pylist()
+    rows = crimes.select(["crime_ref", "offence_code", "recorded_date", "district", "domestic_flag"]).sort_by(
+        "crime_ref").to_pylist()  # the same crimes in any order give the same records
     stalking = [r for r in rows if r["offence_code"] in stalking_codes and r["recorded_date"] is not None]
     last = max((r["recorded_date"] for r in rows if r["recorded_date"]), default=dt.date.today())
     referrals = _referrals(stalking, rng, last)
