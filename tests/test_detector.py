@@ -1,6 +1,6 @@
 """The technology detector: its rules on hand-written cases, and its measured quality on labelled MO texts.
 
-Five labelled sets live in tests/data, each written by a different author who saw neither the
+Six labelled sets live in tests/data, each written by a different author who saw neither the
 detector nor the other sets, each committed before its first run:
 
 - ``mo_labelled_dev.csv`` (203): written first, used to tune the lexicon;
@@ -10,8 +10,11 @@ detector nor the other sets, each committed before its first run:
   then used to tune too;
 - ``mo_labelled_final.csv`` (343): written after that; measured once (0.790, 0.925), then used
   to tune;
-- ``mo_labelled_fresh.csv`` (321): written last and never used to tune. Its figures are the
-  honest estimate of quality on unseen text.
+- ``mo_labelled_fresh.csv`` (321): written after that; measured once (0.868, 0.926), then used to
+  tune;
+- ``mo_labelled_blind.csv`` (330): written last, blind (its author saw neither the detector, its
+  lexicon nor the other sets) and never used to tune. Its figures are the honest estimate of
+  quality on unseen text.
 
 The measured figures are printed at the end of the test run (see conftest.py).
 """
@@ -29,9 +32,9 @@ from stalking_profile.online.lexicon import load_lexicon, parse_lexicon
 
 DATA = Path(__file__).parent / "data"
 #: Figures every set must keep. The tuned sets are held near their tuned values, so a change that
-#: breaks them fails; the untouched final set is held at its first measurement.
+#: breaks them fails; the untouched blind set is held at its first measurement.
 FLOORS = {"dev": (0.97, 0.97), "test": (0.97, 0.97), "holdout": (0.94, 0.97), "final": (0.94, 0.97),
-          "fresh": (0.86, 0.92)}
+          "fresh": (0.97, 0.95), "blind": (0.87, 0.93)}
 QUALITY: dict[str, tuple[int, float, float]] = {}
 
 
@@ -56,7 +59,7 @@ def test_detector_quality_on_labelled_sets(name: str) -> None:
 
 
 def test_labelled_sets_are_large_and_have_hard_negatives() -> None:
-    for name in ("test", "holdout", "final", "fresh"):
+    for name in ("test", "holdout", "final", "fresh", "blind"):
         with (DATA / f"mo_labelled_{name}.csv").open(encoding="utf-8", newline="") as f:
             rows = list(csv.DictReader(f))
         assert len(rows) >= 300
