@@ -319,7 +319,7 @@ def test_spo_table_reaches_the_profile_and_report(crime_store: Store, tmp_path: 
            "granted." in texts
     assert "Enquiries to Legal Services fell from 1 in 2020-Q4 to 0 in 2021-Q4." in texts
     charts = [b for b in blocks if getattr(b, "name", "") == "spo_trend" and hasattr(b, "spec")]
-    assert len(charts) == 1 and "enquiries 1 then 0" in charts[0].alt
+    assert len(charts) == 1 and "Enquiries 1 then 0" in charts[0].alt
     assert ("The store holds no victim referral, dip-sample audit or training records yet, so this report gives no "
             "figures for them. They will appear here once those records are kept in the store.") in texts
 

@@ -209,6 +209,9 @@ def test_completions_by_month_hand_worked(store: Store, tmp_path: Path) -> None:
     assert {c for _, c in by} == {"ilearn", "stalking_champion", "stalking_investigator"}
     assert [r["course"] for r in got[:3]] == ["ilearn", "stalking_champion", "stalking_investigator"]
     assert completions_by_month(store, load_force(), as_of=0).num_rows == 0
+    until = completions_by_month(store, load_force(), until=dt.date(2021, 3, 31)).to_pylist()
+    assert until[-1]["month"] == "2021-03" and {(r["course"], r["cumulative"]) for r in until[-3:]} == {
+        ("ilearn", by["2021-03", "ilearn"][1]), ("stalking_champion", 1), ("stalking_investigator", 3)}
 
 
 # --- command line ------------------------------------------------------------------------------
@@ -268,6 +271,13 @@ def test_training_reaches_the_profile_and_report(store: Store, tmp_path: Path) -
     profile = build_profile(store, request)
     assert profile.tables["training"].to_pylist() == training_table(store, dt.date(2021, 12, 31),
                                                                     load_force()).to_pylist()
-    assert "Officer training" in [getattr(b, "text", "") for b in compose(profile, load_force(), source="t").blocks]
+    blocks = compose(profile, load_force(), source="t").blocks
+    assert "Officer training" in [getattr(b, "text", "") for b in blocks]
+    # completions to the window's end only (the January 2022 one is after it), charted as running totals
+    assert profile.tables["training_by_month"].to_pylist() == completions_by_month(
+        store, load_force(), until=dt.date(2021, 12, 31)).to_pylist()
+    assert max(profile.tables["training_by_month"]["month"].to_pylist()) == "2021-03"  # the last one in 2021
+    chart = next(b for b in blocks if getattr(b, "name", "") == "training_by_month" and hasattr(b, "spec"))
+    assert "Specialist stalking training: specialist investigator" in chart.alt and "then 3" in chart.alt
     public = build_profile(store, ProfileRequest(period="2021-01-01:2021-12-31", geography=False, audience="public"))
-    assert "training" not in public.tables
+    assert "training" not in public.tables and "training_by_month" not in public.tables

@@ -42,7 +42,7 @@ DROPPED: dict[str, tuple[str, ...]] = {
 #: Tables left out of partner and public outputs.
 INTERNAL_TABLES: tuple[str, ...] = ("outcome_maturity", "outcome_groups_by_relationship", "demographics_quality",
                                    "cumulative_risk", "allocation", "spo", "spo_stages", "spo_trend", "referrals",
-                                   "training", "audits", "audit_samples")
+                                   "training", "training_by_month", "audits", "audit_samples")
 
 _Y, _N = "Y", "N"
 _DOMESTIC = {"All": None, "Domestic": "Domestic", "Non-Domestic": "Non-Domestic"}

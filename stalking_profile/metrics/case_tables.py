@@ -16,7 +16,7 @@ from stalking_profile.metrics.periods import Period
 from stalking_profile.referrals.measures import referral_table
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
-from stalking_profile.training.measures import training_table
+from stalking_profile.training.measures import completions_by_month, training_table
 
 __all__ = ["CASE_TABLES", "case_tables"]
 
@@ -67,6 +67,8 @@ def case_tables(store: Store, period: Period, force: Force, as_of: int | None = 
                          "on the effective sample size. audit_samples: each sample's strata, drawn and reviewed.")
     if _held(store, tables.TRAINING_COMPLETIONS, as_of):
         out["training"] = training_table(store, period.end, force, as_of)
+        out["training_by_month"] = completions_by_month(store, force, as_of, until=period.end)
         notes.append(f"training: officers who completed each course by {period.end} (pseudonymous officer ids, "
-                     "each counted once per course) against the targets in the training configuration.")
+                     "each counted once per course) against the targets in the training configuration. "
+                     "training_by_month: completions per month and course, with running totals, to the window's end.")
     return out, notes

@@ -8,6 +8,7 @@ are small): a partner or public report says that instead.
 
 from __future__ import annotations
 
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from stalking_profile.force import Force
@@ -69,6 +70,25 @@ def _audits(profile: Profile) -> list[Block]:
     return blocks
 
 
+def _training(profile: Profile) -> list[Block]:
+    table = profile.tables["training"]
+    blocks: list[Block] = [table_block(table, "training", "Officers trained against targets, by district and course")]
+    if not has_rows(profile, "training_by_month"):
+        return blocks
+    names = dict(zip(table["course"].to_pylist(), table["course_name"].to_pylist(), strict=True))
+    monthly = profile.tables["training_by_month"].to_pylist()
+    courses = list(dict.fromkeys(r["course"] for r in monthly))
+    running: dict[str, dict[str, int]] = {}
+    for r in monthly:
+        running.setdefault(r["month"], {})[r["course"]] = r["cumulative"]
+    wide = pa.Table.from_pylist([{"month": m, **v} for m, v in running.items()],
+                                pa.schema([("month", pa.string()), *((c, pa.int64()) for c in courses)]))
+    series = tuple((c, names.get(c, c)) for c in courses)
+    chart = series_chart(wide, "training_by_month", "Officers trained, running total by course", "month", series,
+                         "completions")
+    return [*blocks, chart]
+
+
 def case_records(profile: Profile, force: Force) -> list[Block]:
     """The case-record sections the store has records for, and a placeholder naming those it has not."""
     if profile.audience != "internal":
@@ -84,6 +104,8 @@ def case_records(profile: Profile, force: Force) -> list[Block]:
             blocks += [Heading(heading, 2), *_spo(profile, force)]
         elif name == "audits":
             blocks += [Heading(heading, 2), *_audits(profile)]
+        elif name == "training":
+            blocks += [Heading(heading, 2), *_training(profile)]
         else:
             blocks += [Heading(heading, 2), table_block(profile.tables[name], name, title)]
     if missing:

@@ -137,11 +137,11 @@ def series_chart(table: pa.Table, name: str, title: str, x: str, series: tuple[t
                          "color": {"field": "series", "type": "nominal", "title": None,
                                    "scale": {"domain": labels, "range": list(OKABE_ITO[:len(labels)])}},
                          "strokeDash": {"field": "series", "type": "nominal", "legend": None}}}
-    alt = f"Line chart of {', '.join(label.lower() for label in labels)} by {x}"
+    alt = f"Line chart by {x} of: {'; '.join(labels)}"  # labels as given: some are names ("College of Policing")
     if rows:
         first, last = rows[0], rows[-1]
-        alt += f", {first[x]} to {last[x]}; " + "; ".join(
-            f"{label.lower()} {_fmt(float(first[c]))} then {_fmt(float(last[c]))}" for c, label in series
+        alt += f"; {first[x]} to {last[x]}: " + "; ".join(
+            f"{label} {_fmt(float(first[c]))} then {_fmt(float(last[c]))}" for c, label in series
             if _number(first.get(c)) is not None and _number(last.get(c)) is not None)
     return Chart(name, title, spec, alt + ".")
 

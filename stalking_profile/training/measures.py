@@ -89,8 +89,9 @@ def _months(first: str, last: str) -> list[str]:
 
 
 def completions_by_month(store: Store, force: Force, as_of: int | None = None,
-                         training: Training | None = None) -> pa.Table:
-    """Completions per calendar month (``YYYY-MM``) and course, with the course's running total.
+                         training: Training | None = None, until: dt.date | None = None) -> pa.Table:
+    """Completions per calendar month (``YYYY-MM``) and course, with the course's running total
+    (completions dated up to ``until`` when given).
 
     Every month from the first completion to the last is listed for each course with any
     completion (months with none count 0), ordered by month then course (configuration order).
@@ -103,7 +104,10 @@ def completions_by_month(store: Store, force: Force, as_of: int | None = None,
     ['month', 'course', 'completions', 'cumulative']
     """
     training = training or load_training()
-    dates = _completions(store, force, as_of).select("course", "completed_date").to_pyarrow().to_pylist()
+    done = _completions(store, force, as_of)
+    if until is not None:
+        done = done.filter(done.completed_date <= until)
+    dates = done.select("course", "completed_date").to_pyarrow().to_pylist()
     counts: dict[tuple[str, str], int] = {}
     for r in dates:
         month = r["completed_date"].strftime("%Y-%m")
