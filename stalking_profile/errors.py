@@ -19,6 +19,7 @@ each and exits with code 2; nothing else in the package catches them.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "ConfigError",
@@ -28,6 +29,8 @@ __all__ = [
     "MissingColumnError",
     "StalkingProfileError",
     "StoreError",
+    "config_text",
+    "config_toml",
     "read_text_file",
 ]
 
@@ -78,6 +81,28 @@ def read_text_file(path: Path, what: str) -> str:
         raise ConfigError(f"{what} {path} is not UTF-8 text", "save it as UTF-8 (plain text) and try again") from None
     except OSError as exc:
         raise ConfigError(f"{what} {path} cannot be read: {exc.strerror}", "check the path and permissions") from None
+
+
+def config_toml(text: str, source: str, what: str = "") -> dict[str, Any]:
+    """A configuration document parsed as TOML; a syntax error is a :class:`ConfigError` naming it.
+
+    Examples
+    --------
+    >>> config_toml('a = 1', "x.toml")
+    {'a': 1}
+    >>> config_toml('a = ', "x.toml", "training")
+    Traceback (most recent call last):
+    ...
+    stalking_profile.errors.ConfigError: training x.toml is not valid TOML: Invalid value (at end of document)
+    Hint: fix the syntax error it names
+    """
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{what + ' ' if what else ''}{source} is not valid TOML: {exc}",
+                          "fix the syntax error it names") from None
 
 
 def config_text(path: str | None, what: str, where: str, resource: str) -> tuple[str, str]:

@@ -7,11 +7,10 @@ force writes its own file and points ``STALKING_PROFILE_FORCE`` or ``--force`` a
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 
-from stalking_profile.errors import ConfigError, config_text
+from stalking_profile.errors import ConfigError, config_text, config_toml
 
 __all__ = ["District", "Force", "SpoBaseline", "load_force"]
 
@@ -82,10 +81,7 @@ def _bbox(raw: object, key: str, source: str) -> tuple[float, float, float, floa
 
 def parse_force(text: str, source: str) -> Force:
     """Parse a force TOML document."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source} is not valid TOML: {exc}", "fix the syntax error it names") from exc
+    data = config_toml(text, source)
     try:
         districts = tuple(
             District(str(d["code"]).upper(), str(d["name"]), str(d["lad_code"]).upper())

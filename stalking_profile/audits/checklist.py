@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 
-from stalking_profile.errors import ConfigError, config_text
+from stalking_profile.errors import ConfigError, config_text, config_toml
 
 __all__ = ["ANSWERS", "CHECKLIST_ENV", "RESERVED", "Checklist", "Item", "load_checklist", "parse_checklist",
            "resolve_answer"]
@@ -93,10 +92,7 @@ def parse_checklist(text: str, source: str) -> Checklist:
     >>> c.keys, c.question("a"), c.items[0].guidance
     (('a',), 'A was done', '')
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"audit checklist {source} is not valid TOML: {exc}", "fix the file's syntax") from None
+    data = config_toml(text, source, "audit checklist")
     entries = data.get("items")
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"audit checklist {source} lists no items",

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import pyarrow as pa
 
-from stalking_profile.errors import ConfigError, InputFileError, MissingColumnError, read_text_file
+from stalking_profile.errors import ConfigError, InputFileError, MissingColumnError, config_toml, read_text_file
 from stalking_profile.schema.columns import CRIME_COLUMNS, REQUIRED_COLUMNS
 
 __all__ = ["ColumnMapping", "apply_mapping", "choose_mapping", "load_mapping", "shipped_mapping", "shipped_mappings"]
@@ -73,10 +72,7 @@ class ColumnMapping:
 
 def parse_mapping(text: str, source: str) -> ColumnMapping:
     """Parse a mapping profile; unknown canonical names are a configuration error."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"mapping {source} is not valid TOML: {exc}", "fix the syntax error it names") from exc
+    data = config_toml(text, source, "mapping")
     raw = data.get("columns")
     if not isinstance(raw, dict) or not raw:
         raise ConfigError(f"mapping {source} has no [columns] table", "add [columns] with canonical = \"Your header\"")

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from stalking_profile.errors import ConfigError, config_text
+from stalking_profile.errors import ConfigError, config_text, config_toml
 
 __all__ = ["LEXICON_ENV", "Category", "Lexicon", "load_lexicon", "parse_lexicon"]
 
@@ -89,10 +88,7 @@ def parse_lexicon(text: str, source: str) -> Lexicon:
     >>> [c.name for c in lexicon.categories][:3]
     ['social media', 'messaging', 'calls and texts']
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source} is not valid TOML: {exc}", "fix the syntax error it names") from exc
+    data = config_toml(text, source)
     raw = data.get("category")
     if not isinstance(raw, list) or not raw:
         raise ConfigError(f"{source} has no [[category]] entries", "start from the shipped data/technology.toml")

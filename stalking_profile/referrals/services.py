@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 
-from stalking_profile.errors import ConfigError, config_text
+from stalking_profile.errors import ConfigError, config_text, config_toml
 
 __all__ = ["SERVICES_ENV", "STATUSES", "Service", "Services", "load_services", "parse_services", "resolve_status"]
 
@@ -92,10 +91,7 @@ def parse_services(text: str, source: str) -> Services:
     >>> parse_services('[[services]]\\nname = "ISAC"\\nspecialist_stalking = true\\n', "x.toml").specialist
     ('ISAC',)
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"referral services {source} is not valid TOML: {exc}", "fix the file's syntax") from None
+    data = config_toml(text, source, "referral services")
     entries = data.get("services")
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"referral services {source} lists no services", "add [[services]] tables with a name")

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from stalking_profile.errors import ConfigError, config_text
+from stalking_profile.errors import ConfigError, config_text, config_toml
 
 __all__ = ["CHECKLISTS_ENV", "Checklist", "Checklists", "Question", "load_checklists", "parse_checklists"]
 
@@ -166,10 +165,7 @@ def _checklist(raw: Any, index: int, source: str) -> Checklist:
 
 def parse_checklists(text: str, source: str) -> Checklists:
     """Parse a checklists document (the layout of ``data/risk_forms.toml``)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source} is not valid TOML: {exc}", "fix the syntax error it names") from exc
+    data = config_toml(text, source)
     raw_forms = data.get("forms")
     if not isinstance(raw_forms, list) or not raw_forms:
         raise ConfigError(f"{source} lists no forms", "start from the shipped data/risk_forms.toml: [[forms]] tables")

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 
-from stalking_profile.errors import ConfigError, config_text
+from stalking_profile.errors import ConfigError, config_text, config_toml
 
 __all__ = ["TRAINING_ENV", "Course", "Training", "load_training", "parse_training"]
 
@@ -126,10 +125,7 @@ def parse_training(text: str, source: str) -> Training:
     >>> t.keys, t.targets
     (('a',), {'a': {'BD': 3}})
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"training {source} is not valid TOML: {exc}", "fix the file's syntax") from None
+    data = config_toml(text, source, "training")
     courses = _courses(data, source)
     return Training(courses, _targets(data, tuple(c.key for c in courses), source), source)
 
