@@ -570,7 +570,8 @@ def test_audits_reach_the_profile_and_report(sampled: Store, tmp_path: Path) -> 
     assert profile.tables["audit_samples"].to_pylist() == audit_samples_table(sampled, PERIOD, load_force()).to_pylist()
     blocks = compose(profile, load_force(), source="test").blocks
     texts = [getattr(b, "text", "") for b in blocks]
-    assert "The dip-sample audit reviewed 2 crimes in 1 sample (BD)." in texts
+    assert ("The dip-sample audit reviewed 2 crimes in 1 sample (BD); the force figures cover this district "
+            "only.") in texts
     # One domestic yes (weight 4) and one non-domestic no (weight 4/3) on every item: 75.0% each, so the
     # first item is the lowest, and the gap is 100% against 0% on the first item too.
     assert ('The item met least often was "A DASH risk assessment was completed" (75.0%, weighted to the crimes '

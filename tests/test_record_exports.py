@@ -181,6 +181,10 @@ def test_referral_export_layout(store: Store, tmp_path: Path) -> None:
                      "C2,IDVA,made,2021-04-05,", "C3,National Stalking Helpline,offered,2021-05-02,",
                      "C4,Paladin,made,2021-06-03,", "C4,Paladin,declined,2021-06-10,",
                      "C5,National Stalking Helpline,made,2021-12-21,'+R9", "C6,ISAC,made,2021-03-02,"]
+    leeds = tmp_path / "leeds.csv"  # C4 and C5 are Leeds crimes; a referral's district is its crime's
+    code, stdout, _ = run_cli("referral", "export", "--out", str(leeds), "--district", "Leeds", "--db", _db(store))
+    assert code == 0 and "3 referral events for crimes in LD" in stdout
+    assert leeds.read_text(encoding="utf-8").splitlines()[1:] == [lines[5], lines[6], lines[7]]
 
 
 def test_training_export_holds_tokens_never_officer_ids(store: Store, tmp_path: Path) -> None:

@@ -225,19 +225,22 @@ def test_spo_table_by_hand(crime_store: Store, tmp_path: Path) -> None:
     assert table["BD"] == {
         "district": "BD", "enquiries": 2, "applications": 2, "interim_orders": 1, "full_orders": 3,
         "in_force_at_end": 2, "breaches": 1, "breaches_charged": 1, "conversion_pct": 150.0,
-        "median_days_to_interim": 26.0, "median_days_to_full": 90.0, "q1_days_to_full": 60.0,
+        "median_days_to_interim": 26.0, "q1_days_to_interim": 26.0, "q3_days_to_interim": 26.0,
+        "median_days_to_full": 90.0, "q1_days_to_full": 60.0,
         "q3_days_to_full": 91.0, "stalking_crimes": 2, "spos_per_1000": 1500.0, "in_force_per_1000": 1000.0}
     # LD: S3 (interim 11 days, full 130) and S4 (not viable); one stalking crime (C4 is 8L).
     assert table["LD"] == {
         "district": "LD", "enquiries": 2, "applications": 1, "interim_orders": 1, "full_orders": 1,
         "in_force_at_end": 1, "breaches": 0, "breaches_charged": 0, "conversion_pct": 50.0,
-        "median_days_to_interim": 11.0, "median_days_to_full": 130.0, "q1_days_to_full": 130.0,
+        "median_days_to_interim": 11.0, "q1_days_to_interim": 11.0, "q3_days_to_interim": 11.0,
+        "median_days_to_full": 130.0, "q1_days_to_full": 130.0,
         "q3_days_to_full": 130.0, "stalking_crimes": 1, "spos_per_1000": 1000.0, "in_force_per_1000": 1000.0}
     # Force: interim days 26, 11 -> 18.5; full days 30, 90, 92, 130 -> 75, 91, 101.5; 4 orders / 3 crimes.
     f = table["Force"]
     assert (f["enquiries"], f["applications"], f["interim_orders"], f["full_orders"], f["in_force_at_end"]) == (
         4, 3, 2, 4, 3)
     assert (f["conversion_pct"], f["median_days_to_interim"], f["median_days_to_full"]) == (100.0, 18.5, 91.0)
+    assert (f["q1_days_to_interim"], f["q3_days_to_interim"]) == (14.75, 22.25)  # 11 and 26, interpolated
     assert (f["q1_days_to_full"], f["q3_days_to_full"], f["stalking_crimes"], f["spos_per_1000"]) == (
         75.0, 101.5, 3, 1333.3)
     assert table["KD"]["enquiries"] == 0 and table["KD"]["conversion_pct"] is None

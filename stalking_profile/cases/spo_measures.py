@@ -9,7 +9,8 @@ the Force:
 - ``breaches``, ``breaches_charged``: breaches reported, and charged, in the window;
 - ``conversion_pct``: full orders as a percentage of enquiries, both in the window (a flow ratio:
   an order may follow an enquiry of an earlier window);
-- ``median_days_to_interim``, ``median_days_to_full``, ``q1_days_to_full``, ``q3_days_to_full``:
+- ``median_days_to_interim``, ``q1_days_to_interim``, ``q3_days_to_interim``, ``median_days_to_full``,
+  ``q1_days_to_full``, ``q3_days_to_full``:
   days from the case's (latest) enquiry to each interim or full order granted in the window;
   quartiles interpolate linearly (:func:`statistics.quantiles`, ``method="inclusive"``, as
   numpy's default and spreadsheets' QUARTILE.INC);
@@ -46,7 +47,8 @@ from stalking_profile.store.connection import Store
 __all__ = ["SPO_COLUMNS", "STAGES", "TREND_SCHEMA", "quartiles", "spo_stages", "spo_table", "spo_trend"]
 
 SPO_COLUMNS = ("district", "enquiries", "applications", "interim_orders", "full_orders", "in_force_at_end",
-               "breaches", "breaches_charged", "conversion_pct", "median_days_to_interim", "median_days_to_full",
+               "breaches", "breaches_charged", "conversion_pct", "median_days_to_interim", "q1_days_to_interim",
+               "q3_days_to_interim", "median_days_to_full",
                "q1_days_to_full", "q3_days_to_full", "stalking_crimes", "spos_per_1000",
                "in_force_per_1000")
 #: The stages a case can be at, in order.
@@ -117,12 +119,13 @@ def _years(period: Period) -> float:
 
 def _row(district: str, tally: _Tally, crimes: int, years: float) -> dict[str, Any]:
     c = tally.counts
-    _, median_interim, _ = quartiles(tally.to_interim)
+    q1_interim, median_interim, q3_interim = quartiles(tally.to_interim)
     q1, median_full, q3 = quartiles(tally.to_full)
     per_1000 = round(1000 * c["full_orders"] / crimes, 1) if crimes else None
     in_force = round(1000 * c["in_force_at_end"] * years / crimes, 2) if crimes else None
     return {"district": district, **c, "conversion_pct": pct(c["full_orders"], c["enquiries"]),
-            "median_days_to_interim": median_interim, "median_days_to_full": median_full,
+            "median_days_to_interim": median_interim, "q1_days_to_interim": q1_interim,
+            "q3_days_to_interim": q3_interim, "median_days_to_full": median_full,
             "q1_days_to_full": q1, "q3_days_to_full": q3, "stalking_crimes": crimes, "spos_per_1000": per_1000,
             "in_force_per_1000": in_force}
 

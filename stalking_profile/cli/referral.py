@@ -7,14 +7,22 @@ from typing import Annotated
 
 import typer
 
-from stalking_profile.cli.common import DbOption, out, print_record_import, referral_app, user_errors
+from stalking_profile.cli.common import (
+    DbOption,
+    ForceOption,
+    force_config,
+    out,
+    print_record_import,
+    referral_app,
+    user_errors,
+)
 from stalking_profile.errors import InputFileError
 from stalking_profile.referrals.imports import ReferralImportResult, add_referral, export_referrals, import_referrals
 from stalking_profile.referrals.services import STATUSES, load_services
 from stalking_profile.referrals.validate import FIELDS, LAYOUT
 from stalking_profile.store import tables
 from stalking_profile.store.connection import open_store
-from stalking_profile.store.export import check_out
+from stalking_profile.store.export import check_out, district_code
 
 __all__ = ["referral_add", "referral_export", "referral_import", "referral_list", "referral_template"]
 
@@ -87,13 +95,17 @@ def referral_add(
 @user_errors
 def referral_export(
     out_file: Annotated[Path, typer.Option("--out", help="File to write: .csv or .xlsx (never overwritten)")],
+    district: Annotated[str | None, typer.Option(
+        "--district", help="Only referrals for this district's crimes (crimes in the store)")] = None,
     db: DbOption = None,
+    force: ForceOption = None,
 ) -> None:
     """Write the stored referral events in the import layout; `referral import` reads the file back."""
     check_out(out_file)  # before opening the store
+    code = district_code(district, force_config(force))
     with open_store(db, create=False) as store:
-        written = export_referrals(store, out_file)
-    _say(f"wrote {out_file}: {written:,} referral events")
+        written = export_referrals(store, out_file, code)
+    _say(f"wrote {out_file}: {written:,} referral events" + (f" for crimes in {code}" if code else ""))
 
 
 @referral_app.command("list")

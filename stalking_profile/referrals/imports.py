@@ -174,13 +174,20 @@ def add_referral(store: Store, row: dict[str, str | None], *, services: Services
     return result
 
 
-def export_referrals(store: Store, out: Path) -> int:
-    """Write the stored referral events to ``out`` (.csv or .xlsx) in the import layout
-    (``crime_ref,service,status,status_date,referral_ref``); returns the rows written.
+def export_referrals(store: Store, out: Path, district: str | None = None) -> int:
+    """Write the stored referral events (optionally those of one district's crimes) to ``out``
+    (.csv or .xlsx) in the import layout (``crime_ref,service,status,status_date,referral_ref``);
+    returns the rows written.
 
     Rows go crime by crime in the order the store accepted them, so an accepted or declined
-    event always follows the made event it relies on, as a re-import requires.
+    event always follows the made event it relies on, as a re-import requires. A referral keeps
+    no district of its own: with ``district``, it is the district of its crime as the store holds
+    it now, and referrals to crimes not in the store are left out.
     """
     events = store.table(tables.REFERRAL_EVENTS)
+    if district is not None:
+        crimes = store.current_crimes()
+        refs = crimes.filter(crimes.district == district).select("crime_ref")
+        events = events.filter(events.crime_ref.isin(refs.crime_ref))
     table = events.order_by(["crime_ref", "event_id"]).select(*FIELDS).to_pyarrow()
     return write_records(table, out, "referrals")

@@ -102,10 +102,11 @@ def spo_trend_sentence(rows: list[Row]) -> str | None:
     return f"{subject} {verb} from {a:,.0f} in {first['quarter']} to {b:,.0f} in {last['quarter']}{partial}."
 
 
-def audit_sentences(samples: list[Row], compliance: list[Row]) -> list[str]:
+def audit_sentences(samples: list[Row], compliance: list[Row], districts: int | None = None) -> list[str]:
     """How many crimes the audits reviewed and where, the item met least often, and the widest gap
     between domestic and non-domestic crimes; from ``audit_samples`` and the ``audits`` table's
-    Force rows (``question`` names the item).
+    Force rows (``question`` names the item). When fewer than the force's ``districts`` were
+    audited, the first sentence says the force figures cover those only.
 
     Examples
     --------
@@ -125,9 +126,11 @@ def audit_sentences(samples: list[Row], compliance: list[Row]) -> list[str]:
     done = [r for r in samples if reviewed[r["audit_id"]]]
     if not done:
         return []
-    districts = list(dict.fromkeys(r["district"] for r in done))
+    audited = list(dict.fromkeys(r["district"] for r in done))
+    only = (f"; the force figures cover {'this district' if len(audited) == 1 else 'these districts'} only"
+            if districts is not None and len(audited) < districts else "")
     sentences = [f"The dip-sample audit reviewed {count(sum(reviewed.values()), 'crime')} in "
-                 f"{count(len({r['audit_id'] for r in done}), 'sample')} ({join(districts)})."]
+                 f"{count(len({r['audit_id'] for r in done}), 'sample')} ({join(audited)}){only}."]
     force = [r for r in compliance if r["district"] == "Force"]
     rated = [r for r in force if r["domestic"] == "All" and figure(r, "rate_pct") is not None]
     if rated:

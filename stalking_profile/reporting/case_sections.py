@@ -51,10 +51,11 @@ def _spo(profile: Profile, force: Force) -> list[Block]:
     return blocks
 
 
-def _audits(profile: Profile) -> list[Block]:
+def _audits(profile: Profile, force: Force) -> list[Block]:
     compliance = profile.tables["audits"]
     rows = compliance.to_pylist()
-    blocks: list[Block] = paragraphs(audit_sentences(table_rows(profile, "audit_samples"), rows))
+    blocks: list[Block] = paragraphs(audit_sentences(table_rows(profile, "audit_samples"), rows,
+                                                     len(force.district_codes)))
     questions = {r["item"]: r["question"] for r in rows}
     force = compliance.filter(pc.equal(compliance["district"], "Force"))
     blocks += [compliance_chart(compliance, questions),
@@ -103,7 +104,7 @@ def case_records(profile: Profile, force: Force) -> list[Block]:
         elif name == "spo":
             blocks += [Heading(heading, 2), *_spo(profile, force)]
         elif name == "audits":
-            blocks += [Heading(heading, 2), *_audits(profile)]
+            blocks += [Heading(heading, 2), *_audits(profile, force)]
         elif name == "training":
             blocks += [Heading(heading, 2), *_training(profile)]
         else:
