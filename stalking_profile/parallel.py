@@ -4,8 +4,9 @@ A profile's slow parts that need nothing but data already in memory (reading MO 
 overlap statistics) can run in a forked child while the parent builds other tables. The child
 gets its arguments and returns its result (both pickled); it touches no store, file or
 connection, so the parent's open DuckDB or PostgreSQL connection is never used from two
-processes. Where a second process is not worth it or not possible (one core; no ``fork``, as on
-Windows), the work runs in the caller's process when its result is asked for: same result.
+processes. Where a second process is not worth it or not safe (one core; not Linux: Windows has no
+``fork``, and macOS's is unsafe once threads exist), the work runs in the caller's process when its
+result is asked for: same result.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -39,8 +41,11 @@ class Pending(Generic[T]):
 
 
 def can_fork() -> bool:
-    """Whether a second process is worth starting: two cores or more and the ``fork`` start method."""
-    return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
+    """Whether a second process is worth starting: two cores or more, on Linux, where ``fork`` is
+    the default start method (macOS offers it but it is unsafe there once threads exist; Windows
+    has none)."""
+    return (os.cpu_count() or 1) > 1 and sys.platform.startswith("linux") \
+        and "fork" in multiprocessing.get_all_start_methods()
 
 
 @contextmanager

@@ -158,9 +158,9 @@ def _hotspots_and_overlap(req: ProfileRequest, level: str, levels: dict[str, tup
                           ) -> tuple[pa.Table, pa.Table]:
     """The hot-spot and overlap tables, the overlap's statistics computed in a second process
     while this one computes the hot spots (the two take seconds each at 9,999 permutations)."""
-    with in_second_process(_overlap, req, level, levels) as overlap:
+    with in_second_process(_overlap_rows, req, level, levels) as overlap:  # plain rows: no Arrow in the child
         hotspots = _hotspots(req, levels)
-        return hotspots, overlap.result()
+        return hotspots, pa.Table.from_pylist(overlap.result(), schema=OVERLAP_SCHEMA)
 
 
 def _adjusted(store: Store, req: ProfileRequest, levels: dict[str, tuple[Areas, str, Series]],
@@ -228,14 +228,14 @@ def _policeuk(store: Store, period: Period, req: ProfileRequest, level: str,
     return pa.Table.from_pylist([row], schema=OVERLAP_SCHEMA)
 
 
-def _overlap(req: ProfileRequest, level: str, levels: dict[str, tuple[Areas, str, Series]]) -> pa.Table:
+def _overlap_rows(req: ProfileRequest, level: str, levels: dict[str, tuple[Areas, str, Series]]
+                  ) -> list[dict[str, Any]]:
     """The three comparisons at the finest level with rates (wards), else LSOAs."""
     permutations = req.permutations or DEFAULT_PERMUTATIONS
     areas, _, series = levels[level]
     family = req.family
     other = "harassment" if family != "harassment" else "stalking"
     pairs = ((family, other), (family, "other domestic abuse"), (f"{family} domestic", f"{family} non-domestic"))
-    rows = [compare(level, areas, (a, series[a]), (b, series[b]), permutations, req.seed) for a, b in pairs]
-    return pa.Table.from_pylist(rows, schema=OVERLAP_SCHEMA)
+    return [compare(level, areas, (a, series[a]), (b, series[b]), permutations, req.seed) for a, b in pairs]
 
 
