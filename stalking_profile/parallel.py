@@ -11,13 +11,15 @@ result is asked for: same result.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import multiprocessing
 import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
@@ -31,27 +33,37 @@ class Pending(Generic[T]):
 
     def __init__(self, get: Callable[[], T], forked: bool) -> None:
         self._get, self.forked = get, forked
-        self._done = False
+        self.done = False
         self._value: T | None = None
 
     def result(self) -> T:
-        if not self._done:
-            self._value, self._done = self._get(), True
+        if not self.done:
+            self._value, self.done = self._get(), True
         return self._value  # type: ignore[return-value]
 
 
 def can_fork() -> bool:
-    """Whether a second process is worth starting: two cores or more, on Linux, where ``fork`` is
-    the default start method (macOS offers it but it is unsafe there once threads exist; Windows
-    has none)."""
-    return (os.cpu_count() or 1) > 1 and sys.platform.startswith("linux") \
-        and "fork" in multiprocessing.get_all_start_methods()
+    """Whether a second process is worth starting: two cores or more for this process, on Linux,
+    where ``fork`` is the default start method (macOS offers it but it is unsafe there once
+    threads exist; Windows has none)."""
+    if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    return len(os.sched_getaffinity(0)) > 1 and not multiprocessing.current_process().daemon
+
+
+def _from_child(future: Future[T], fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+    """The child's result; if the child died (killed for memory, say), the work done here instead."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return fn(*args)
 
 
 @contextmanager
 def in_second_process(fn: Callable[..., T], *args: Any, fork: bool = True) -> Iterator[Pending[T]]:
     """Start ``fn(*args)`` in a forked child (``fork`` and :func:`can_fork`), or leave it to run in
-    this process when asked for; the child is left to finish on its own if its result is never asked.
+    this process when asked for. A child that cannot be started, or dies, leaves the work to this
+    process; a child whose result is never asked for (the caller failed) is stopped on the way out.
 
     Examples
     --------
@@ -66,10 +78,26 @@ def in_second_process(fn: Callable[..., T], *args: Any, fork: bool = True) -> It
         yield Pending(lambda: fn(*args), forked=False)
         return
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    future: Future[T] | None = None
+    gc.freeze()  # the child's collector then leaves the parent's objects alone: fewer pages copied
     try:
         future = pool.submit(fn, *args)
-        yield Pending(future.result, forked=True)
+    except OSError:  # no memory or processes left to fork with
+        pool.shutdown(wait=False, cancel_futures=True)
     finally:
+        gc.unfreeze()
+    if future is None:
+        yield Pending(lambda: fn(*args), forked=False)
+        return
+    started = future
+    pending = Pending(lambda: _from_child(started, fn, args), forked=True)
+    try:
+        yield pending
+    finally:
+        if not pending.done:  # the caller failed: do not keep the process alive for a result nobody wants
+            processes = getattr(pool, "_processes", None) or {}  # the executor's own (private) table
+            for process in list(processes.values()):
+                process.terminate()
         pool.shutdown(wait=False, cancel_futures=True)
 
 

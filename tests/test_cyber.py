@@ -161,4 +161,4 @@ def test_detections_read_ahead_in_a_second_process_are_the_same(store: Store,
     assert found.slice(0, 2).equals(expected)
     assert store.table(tables.MO_DETECTIONS).count().to_pyarrow().as_py() == 4
     with cache.detections_ahead(store, texts[:3]) as few:  # under AHEAD_AT_LEAST new texts: no process
-        assert few.pending is None and few.result() == {}
+        assert few.pending is None and few.result(few.version) == {}

@@ -13,8 +13,9 @@ detector nor the other sets, each committed before its first run:
 - ``mo_labelled_fresh.csv`` (321): written after that; measured once (0.868, 0.926), then used to
   tune;
 - ``mo_labelled_blind.csv`` (330): written last, blind (its author saw neither the detector, its
-  lexicon nor the other sets) and never used to tune. Its figures are the honest estimate of
-  quality on unseen text.
+  lexicon nor the other sets) and never used to tune; first measured at 0.877 / 0.938, and at
+  0.871 / 0.931 once over-broad background rules were narrowed after a review. Its figures are
+  the honest estimate of quality on unseen text.
 
 The measured figures are printed at the end of the test run (see conftest.py).
 """
@@ -98,6 +99,39 @@ def test_technology_is_found_with_the_matched_terms(text: str, terms: tuple[str,
     None,
 ])
 def test_hard_negatives_are_not_detected(text: str | None) -> None:
+    assert not detect(text).detected, detect(text).terms
+
+
+@pytest.mark.parametrize("text", [
+    "Since his caution for harassment he has texted her every day.",
+    "Despite his conviction for stalking he emailed her again.",
+    "The suspected offender was messaging her daily.",
+    "IP suspected that he had been reading her emails.",
+    "He put his own AirTag in her handbag.",
+    "He advertised her online as an escort.",
+    "SUSP contacted IP on Instagram following the breakup.",
+    "He insists her phone is checked every evening.",
+    "He has been using his work laptop to contact her.",
+    "He returned her DVDs and emailed her.",
+    "Suspect and his solicitor emailed her repeatedly.",
+    "He demanded an update over the phone every hour.",
+])
+def test_background_rules_do_not_swallow_the_suspects_use(text: str) -> None:
+    """The rules that drop background mentions (an earlier conviction, a follower count, a device
+    check that found nothing, someone's job) stop short of the suspect's own use in the same text."""
+    assert detect(text).detected, text
+
+
+@pytest.mark.parametrize("text", [
+    "SUSP has a 2018 conviction for malicious texts to a former partner (not this VIC). Current matter: "
+    "sitting in his car outside VIC's house.",
+    "VIC matched with SUSP on Tinder a year ago, they went on 2 dates and she ended it. He now waits at her allotment.",
+    "VIC's son's Xbox checked, no contact from SUSP found. SUSP seen outside son's school at home time.",
+    "He left dead flowers in her mailbox.",
+    "She uses Strava for her runs.",
+    "SUSP has a large TikTok following but has never mentioned VIC online. He follows her around town.",
+])
+def test_background_mentions_are_not_detected(text: str) -> None:
     assert not detect(text).detected, detect(text).terms
 
 

@@ -88,12 +88,16 @@ class Ahead:
     """Detections being made in a second process (see :func:`detections_ahead`); none when the
     texts were too few, or a second process could not be started."""
 
-    def __init__(self, hashes: list[str] | None = None, pending: Pending[list[Detection]] | None = None) -> None:
-        self.hashes, self.pending = hashes or [], pending
+    def __init__(self, hashes: list[str] | None = None, pending: Pending[list[Detection]] | None = None,
+                 version: str = "") -> None:
+        self.hashes, self.pending, self.version = hashes or [], pending, version
 
-    def result(self) -> dict[str, Detection]:
-        """The detections by text hash (waiting for the second process to finish)."""
-        return {} if self.pending is None else dict(zip(self.hashes, self.pending.result(), strict=True))
+    def result(self, version: str) -> dict[str, Detection]:
+        """The detections by text hash (waiting for the second process to finish); none when they
+        were made by another detector ``version`` than the caller's."""
+        if self.pending is None or version != self.version:
+            return {}
+        return dict(zip(self.hashes, self.pending.result(), strict=True))
 
 
 @contextlib.contextmanager
@@ -103,10 +107,11 @@ def detections_ahead(store: Store, texts: Sequence[str | None], lexicon: Lexicon
     (:func:`~stalking_profile.parallel.in_second_process`), and give back an :class:`Ahead` to
     hand to :func:`detections` later; with fewer than ``at_least`` such texts, none is started."""
     lexicon = lexicon or load_lexicon()
-    keys, known = _known(store, detector_version(lexicon), texts)
+    version = detector_version(lexicon)
+    keys, known = _known(store, version, texts)
     todo = [t for t, h in keys.items() if h not in known]
     with in_second_process(_detect_texts, todo, lexicon, fork=len(todo) >= at_least) as pending:
-        yield Ahead([keys[t] for t in todo], pending if pending.forked else None)
+        yield Ahead([keys[t] for t in todo], pending if pending.forked else None, version)
 
 
 def detections(store: Store, texts: Sequence[str | None], lexicon: Lexicon | None = None,
@@ -117,7 +122,7 @@ def detections(store: Store, texts: Sequence[str | None], lexicon: Lexicon | Non
     lexicon = lexicon or load_lexicon()
     version = detector_version(lexicon)
     keys, known = _known(store, version, texts)
-    fresh = {h: d for h, d in (ahead.result() if ahead is not None else {}).items() if h not in known}
+    fresh = {h: d for h, d in (ahead.result(version) if ahead is not None else {}).items() if h not in known}
     fresh.update({h: detect(t, lexicon) for t, h in keys.items() if h not in known and h not in fresh})
     if fresh:
         rows = pa.table({"detector": pa.array([version] * len(fresh), pa.string()),
