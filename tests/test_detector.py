@@ -163,3 +163,24 @@ def test_a_users_lexicon_replaces_the_shipped_one(tmp_path: Path) -> None:
     mine.write_text(shipped.replace('"pinterest",', '"pinterest", "carrier pigeon",'), "utf-8")
     assert not detect("He sent a carrier pigeon.").detected
     assert detect("He sent a carrier pigeon.", load_lexicon(str(mine))).detected
+
+
+def test_the_quick_first_test_finds_what_the_plain_alternation_finds() -> None:
+    """``any_term`` groups the terms by first letter for speed; on every labelled text, and on every
+    word of them, it finds a term exactly where one alternation of all the terms does."""
+    from stalking_profile.online.lexicon import _bounded
+
+    lexicon = load_lexicon()
+    plain = _bounded([t for c in lexicon.categories for t in _terms_of(c.name)])
+    texts = [r["text"] for name in FLOORS for r in csv.DictReader((DATA / f"mo_labelled_{name}.csv").open(
+        encoding="utf-8", newline=""))]
+    pieces = texts + [w for t in texts for w in t.split()]
+    assert len(pieces) > 20_000
+    assert [lexicon.any_term.search(p) is None for p in pieces] == [plain.search(p) is None for p in pieces]
+
+
+def _terms_of(category: str) -> list[str]:
+    import tomllib
+
+    shipped = tomllib.loads((Path(__file__).parents[1] / "stalking_profile/data/technology.toml").read_text("utf-8"))
+    return next(c["terms"] for c in shipped["category"] if c["name"] == category)

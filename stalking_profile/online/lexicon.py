@@ -30,6 +30,54 @@ def _bounded(terms: list[str] | tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w/])(?<!\w')(?:{_alternation(terms)})(?![\w/]|'\w)", re.IGNORECASE)
 
 
+def _top_level_bar(term: str) -> bool:
+    """Whether ``term`` has a ``|`` outside any group or character class ("a|b", not "(?:a|b)")."""
+    depth, in_class, escaped = 0, False, False
+    for ch in term:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return True
+    return False
+
+
+def _any_term(terms: list[str]) -> re.Pattern[str]:
+    """Whether any term occurs, for a quick first test: the same terms as :func:`_bounded`, grouped by
+    their first letter so that a word start is tried against its letter's terms only (one big
+    alternation was tried whole at every word, 80 us a text). Terms that do not start with a plain
+    letter or digit (a group, a class, a quantified first letter) are tried everywhere.
+
+    Examples
+    --------
+    >>> p = _any_term(["texts?", "(?:air ?tag|tile)s?", "fb", "a+b", "x|y"])
+    >>> [bool(p.search(t)) for t in ("sent texts", "an AirTag", "on FB", "aab", "y", "tex")]
+    [True, True, True, True, True, False]
+    """
+    groups: dict[str, list[str]] = {}
+    anywhere: list[str] = []
+    for term in terms:
+        first = term[:1].lower()
+        if first.isascii() and first.isalnum() and term[1:2] not in ("?", "*", "+", "{") \
+                and not _top_level_bar(term):
+            groups.setdefault(first, []).append(term)
+        else:
+            anywhere.append(term)
+    parts = [f"(?={re.escape(ch)})(?:{_alternation(ts)})" for ch, ts in sorted(groups.items())]
+    if anywhere:
+        parts.append(f"(?:{_alternation(anywhere)})")
+    return re.compile(rf"(?<![\w/])(?<!\w')(?:{'|'.join(parts)})(?![\w/]|'\w)", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Category:
     """A named kind of technology and the pattern matching its terms."""
@@ -119,7 +167,7 @@ def parse_lexicon(text: str, source: str) -> Lexicon:
                    words("negation_after"), number("after_window"), words("hypothetical_cues"), words("scope_breakers"),
                    words("other_actors"), words("own_use_verbs"), words("evidence_verbs"),
                    words("not_technology"), words("evidence_terms"), words("damage_verbs"),
-                   number("damage_window"), _bounded(every_term))
+                   number("damage_window"), _any_term(every_term))
 
 
 def load_lexicon(path: str | None = None) -> Lexicon:
