@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from stalking_profile.audits import imports
 from stalking_profile.audits.allocation import allocate, draw_key, draw_order
 from stalking_profile.audits.checklist import CHECKLIST_ENV, load_checklist, parse_checklist, resolve_answer
 from stalking_profile.audits.imports import add_review, import_findings
@@ -24,7 +23,7 @@ from stalking_profile.errors import ConfigError, InputFileError
 from stalking_profile.force import load_force
 from stalking_profile.ingest.pipeline import IngestOptions, ingest
 from stalking_profile.metrics.periods import Period
-from stalking_profile.store import tables
+from stalking_profile.store import records, tables
 from stalking_profile.store.connection import Store, open_store
 from tests.conftest import BASE_ROW, TODAY, fresh_pg_url, run_cli, write_csv
 
@@ -387,7 +386,7 @@ def test_import_is_all_or_nothing(sampled: Store, tmp_path: Path, monkeypatch: p
     def fail(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(imports, "move_staged", fail)
+    monkeypatch.setattr(records, "move_staged", fail)  # every record import writes through it
     with pytest.raises(RuntimeError, match="disk full"):
         import_findings(write_csv(tmp_path / "f.csv", [review(2, _sample_refs(sampled)[0], "yes")]), sampled,
                         today=TODAY)

@@ -13,12 +13,11 @@ from stalking_profile.errors import ConfigError, MissingColumnError
 from stalking_profile.force import load_force
 from stalking_profile.ingest.pipeline import IngestOptions, ingest
 from stalking_profile.metrics.periods import Period
-from stalking_profile.referrals import imports
 from stalking_profile.referrals.imports import import_referrals
 from stalking_profile.referrals.measures import referral_table, unreferred
 from stalking_profile.referrals.services import SERVICES_ENV, load_services, parse_services
 from stalking_profile.referrals.validate import validate_referrals
-from stalking_profile.store import tables
+from stalking_profile.store import records, tables
 from stalking_profile.store.connection import Store, open_store
 from tests.conftest import TODAY, rows_of, run_cli, write_csv
 
@@ -174,7 +173,7 @@ def test_import_is_all_or_nothing(crime_store: Store, tmp_path: Path, monkeypatc
     def fail(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(imports, "move_staged", fail)
+    monkeypatch.setattr(records, "move_staged", fail)  # every record import writes through it
     with pytest.raises(RuntimeError, match="disk full"):
         import_referrals(write_csv(tmp_path / "r.csv", REFERRALS), crime_store, today=TODAY)
     assert _count(crime_store, tables.REFERRAL_EVENTS) == 0 and _count(crime_store, tables.BATCHES) == 1

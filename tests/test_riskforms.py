@@ -10,12 +10,11 @@ import pytest
 
 from stalking_profile.errors import ConfigError, InputFileError, MissingColumnError, StalkingProfileError
 from stalking_profile.ingest.pipeline import IngestOptions, ingest
-from stalking_profile.riskforms import imports
 from stalking_profile.riskforms.checklists import CHECKLISTS_ENV, load_checklists, parse_checklists
 from stalking_profile.riskforms.imports import import_forms
 from stalking_profile.riskforms.scoring import score_form
 from stalking_profile.riskforms.stalking_check import form_scores, stalking_not_recorded
-from stalking_profile.store import tables
+from stalking_profile.store import records, tables
 from stalking_profile.store.connection import Store, open_store
 from stalking_profile.worklists.build import LEAD_COLUMNS, WorklistRequest, build_worklist
 from tests.conftest import TODAY, fresh_pg_url, rows_of, run_cli, write_csv
@@ -210,14 +209,14 @@ def test_failed_write_leaves_the_store_as_it_was(crime_store: Store, tmp_path: P
     import_forms(write_csv(tmp_path / "a.csv", GOOD[:1]), crime_store, today=TODAY)
     counted = (tables.BATCHES, tables.RISK_FORMS, tables.RISK_FORM_ANSWERS, tables.ROW_ISSUES, tables.REJECTED_ROWS)
     before = {name: _count(crime_store, name) for name in counted}
-    original = imports.move_staged
+    original = records.move_staged
 
     def failing_move(tx: Any, stage: str, target: str, *args: Any) -> None:
         original(tx, stage, target, *args)
         if target == tables.REJECTED_ROWS:  # forms and answers are in by now
             raise RuntimeError("disk full")
 
-    monkeypatch.setattr(imports, "move_staged", failing_move)
+    monkeypatch.setattr(records, "move_staged", failing_move)
     rows = [*GOOD[1:], form("C1", "XDASH", "2021-03-06", {1: "Y"})]
     with pytest.raises(RuntimeError, match="disk full"):
         import_forms(write_csv(tmp_path / "b.csv", rows), crime_store, today=TODAY)

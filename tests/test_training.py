@@ -13,9 +13,8 @@ import pytest
 from stalking_profile.errors import ConfigError, MissingColumnError
 from stalking_profile.force import load_force
 from stalking_profile.ingest.pseudonymise import PseudonymKey, load_key
-from stalking_profile.store import tables
+from stalking_profile.store import records, tables
 from stalking_profile.store.connection import Store, open_store
-from stalking_profile.training import imports
 from stalking_profile.training.courses import TRAINING_ENV, load_training, parse_training
 from stalking_profile.training.imports import import_training
 from stalking_profile.training.measures import completions_by_month, training_table
@@ -167,7 +166,7 @@ def test_import_is_all_or_nothing(store: Store, tmp_path: Path, monkeypatch: pyt
     def fail(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(imports, "move_staged", fail)
+    monkeypatch.setattr(records, "move_staged", fail)  # every record import writes through it
     with pytest.raises(RuntimeError, match="disk full"):
         import_training(write_csv(tmp_path / "t.csv", TRAINING), store, today=TODAY)
     assert _count(store, tables.TRAINING_COMPLETIONS) == 0 and _count(store, tables.BATCHES) == 0

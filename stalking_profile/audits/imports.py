@@ -31,8 +31,8 @@ from stalking_profile.audits.validate import ValidatedFindings, fields, validate
 from stalking_profile.errors import InputFileError
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
-from stalking_profile.store.loader import move_staged, transaction
-from stalking_profile.store.records import RecordImport, batch_row, claim_batch, open_import, problems, read_rows
+from stalking_profile.store.loader import transaction
+from stalking_profile.store.records import RecordImport, batch_row, claim_batch, keep, open_import, problems, read_rows
 
 __all__ = ["ADD_KIND", "SHEET", "SOURCE_KIND", "AuditImportResult", "add_review", "import_findings"]
 
@@ -95,13 +95,8 @@ def _write(store: Store, kind: str, batch: pa.Table, reviews: pa.Table, answers:
     """Write the batch in one transaction; returns its id."""
     with transaction(store) as tx:
         batch_id = claim_batch(tx, store, kind, batch["file_sha256"][0].as_py())
-        for stage, target, data in (("_sp_stage_audit_reviews", tables.AUDIT_REVIEWS, reviews),
-                                    ("_sp_stage_audit_answers", tables.AUDIT_ANSWERS, answers),
-                                    ("_sp_stage_issues", tables.ROW_ISSUES, checked.issues),
-                                    ("_sp_stage_rejected", tables.REJECTED_ROWS, checked.rejected),
-                                    ("_sp_stage_batch", tables.BATCHES, batch)):
-            tx.stage(stage, target, data)
-            move_staged(tx, stage, target, data.column_names, batch_id)
+        keep(tx, batch_id, (tables.AUDIT_REVIEWS, reviews), (tables.AUDIT_ANSWERS, answers),
+             (tables.ROW_ISSUES, checked.issues), (tables.REJECTED_ROWS, checked.rejected), (tables.BATCHES, batch))
     return batch_id
 
 

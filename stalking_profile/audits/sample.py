@@ -29,8 +29,8 @@ from stalking_profile.metrics.periods import Period
 from stalking_profile.metrics.selection import crimes_in
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
-from stalking_profile.store.loader import move_staged, transaction
-from stalking_profile.store.records import RecordImport, batch_row, claim_batch, previous_import
+from stalking_profile.store.loader import transaction
+from stalking_profile.store.records import RecordImport, batch_row, claim_batch, keep, previous_import
 
 __all__ = ["SAMPLE_CRIMES_SCHEMA", "SOURCE_KIND", "AuditSample", "SampleSpec", "Stratum", "draw_sample",
            "latest_crime_batch", "load_sample", "resolve_district"]
@@ -178,11 +178,8 @@ def _write(store: Store, spec: SampleSpec, strata: tuple[Stratum, ...], crimes: 
     })
     with transaction(store) as tx:
         batch_id = claim_batch(tx, store, SOURCE_KIND, spec.sha256)
-        for stage, target, data in (("_sp_stage_audit_sample", tables.AUDIT_SAMPLES, sample),
-                                    ("_sp_stage_audit_crimes", tables.AUDIT_SAMPLE_CRIMES, members),
-                                    ("_sp_stage_batch", tables.BATCHES, batch)):
-            tx.stage(stage, target, data)
-            move_staged(tx, stage, target, data.column_names, batch_id)
+        keep(tx, batch_id, (tables.AUDIT_SAMPLES, sample), (tables.AUDIT_SAMPLE_CRIMES, members),
+             (tables.BATCHES, batch))
     return batch_id
 
 

@@ -39,8 +39,8 @@ from stalking_profile.schema import parse
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
 from stalking_profile.store.export import restore_text, write_records
-from stalking_profile.store.loader import move_staged, transaction
-from stalking_profile.store.records import RecordImport, claim_batch, open_import
+from stalking_profile.store.loader import transaction
+from stalking_profile.store.records import RecordImport, chunks, claim_batch, keep, open_import
 
 __all__ = ["SOURCE_KIND", "SpoImportResult", "add_event", "export_events", "import_events", "load_events",
            "write_template"]
@@ -86,8 +86,7 @@ def load_events(store: Store, cases: Iterable[str] | None = None,
     if as_of is not None:
         t = t.filter(t.batch_id <= as_of)
     wanted = None if cases is None else sorted(set(cases))
-    parts = [t] if wanted is None else [t.filter(t.case_ref.isin(wanted[i:i + 1000]))
-                                        for i in range(0, len(wanted), 1000)]
+    parts = [t] if wanted is None else [t.filter(t.case_ref.isin(chunk)) for chunk in chunks(wanted)]
     out: dict[str, list[SpoEvent]] = {}
     for part in parts:
         rows = part.order_by(["batch_id", "row_number"]).drop("batch_id", "row_number").to_pyarrow().to_pylist()
@@ -100,8 +99,8 @@ def _crime_districts(store: Store, refs: set[str]) -> dict[str, str | None]:
     crimes = store.current_crimes()
     found: dict[str, str | None] = {}
     wanted = sorted(refs)
-    for i in range(0, len(wanted), 1000):
-        hits = crimes.filter(crimes.crime_ref.isin(wanted[i:i + 1000])).select("crime_ref", "district")
+    for chunk in chunks(wanted):
+        hits = crimes.filter(crimes.crime_ref.isin(chunk)).select("crime_ref", "district")
         found.update({r["crime_ref"]: r["district"] for r in hits.to_pyarrow().to_pylist()})
     return found
 
@@ -201,12 +200,8 @@ def _write(store: Store, kind: str, result: SpoImportResult, checked: _Checked, 
         "rows_unchanged": [0], "rows_warned": [0]}, schema=tables.SCHEMAS[tables.BATCHES].to_pyarrow().remove(0))
     with transaction(store) as tx:
         batch_id = claim_batch(tx, store, kind, result.file_sha256)
-        for stage, target, data in (("_sp_stage_spo", tables.SPO_EVENTS, events),
-                                    ("_sp_stage_issues", tables.ROW_ISSUES, issues),
-                                    ("_sp_stage_rejected", tables.REJECTED_ROWS, rejected),
-                                    ("_sp_stage_batch", tables.BATCHES, batch)):
-            tx.stage(stage, target, data)
-            move_staged(tx, stage, target, data.column_names, batch_id)
+        keep(tx, batch_id, (tables.SPO_EVENTS, events), (tables.ROW_ISSUES, issues),
+             (tables.REJECTED_ROWS, rejected), (tables.BATCHES, batch))
     return batch_id
 
 

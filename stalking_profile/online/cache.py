@@ -71,13 +71,19 @@ def _stored(store: Store, version: str, hashes: list[str]) -> dict[str, Detectio
     return found
 
 
-def _known(store: Store, version: str, texts: Sequence[str | None]) -> tuple[dict[str, str], dict[str, Detection]]:
-    """Each distinct text's hash, and the detections the store holds for them."""
-    keys = {t: text_hash(t) for t in dict.fromkeys(t for t in texts if t)}
+def _hashes(texts: Sequence[str | None]) -> dict[str, str]:
+    """Each distinct text's hash."""
+    return {t: text_hash(t) for t in dict.fromkeys(t for t in texts if t)}
+
+
+def _known(store: Store, version: str, hashes: list[str]) -> dict[str, Detection]:
+    """The detections the store holds for these text hashes."""
+    if not hashes:
+        return {}
     try:
-        return keys, _stored(store, version, list(keys.values()))
+        return _stored(store, version, hashes)
     except Exception:  # a store without the table or that refuses the read: compute everything
-        return keys, {}
+        return {}
 
 
 def _detect_texts(texts: list[str], lexicon: Lexicon) -> list[Detection]:
@@ -89,8 +95,9 @@ class Ahead:
     texts were too few, or a second process could not be started."""
 
     def __init__(self, hashes: list[str] | None = None, pending: Pending[list[Detection]] | None = None,
-                 version: str = "") -> None:
+                 version: str = "", known: dict[str, Detection] | None = None) -> None:
         self.hashes, self.pending, self.version = hashes or [], pending, version
+        self.known = known or {}  # what the store held when the read began: not read again
 
     def result(self, version: str) -> dict[str, Detection]:
         """The detections by text hash (waiting for the second process to finish); none when they
@@ -108,10 +115,11 @@ def detections_ahead(store: Store, texts: Sequence[str | None], lexicon: Lexicon
     hand to :func:`detections` later; with fewer than ``at_least`` such texts, none is started."""
     lexicon = lexicon or load_lexicon()
     version = detector_version(lexicon)
-    keys, known = _known(store, version, texts)
+    keys = _hashes(texts)
+    known = _known(store, version, list(keys.values()))
     todo = [t for t, h in keys.items() if h not in known]
     with in_second_process(_detect_texts, todo, lexicon, fork=len(todo) >= at_least) as pending:
-        yield Ahead([keys[t] for t in todo], pending if pending.forked else None, version)
+        yield Ahead([keys[t] for t in todo], pending if pending.forked else None, version, known)
 
 
 def detections(store: Store, texts: Sequence[str | None], lexicon: Lexicon | None = None,
@@ -121,7 +129,13 @@ def detections(store: Store, texts: Sequence[str | None], lexicon: Lexicon | Non
     computed where not; the new ones are stored."""
     lexicon = lexicon or load_lexicon()
     version = detector_version(lexicon)
-    keys, known = _known(store, version, texts)
+    keys = _hashes(texts)
+    if ahead is not None and ahead.version == version:  # the store was read when the read-ahead began
+        known = dict(ahead.known)
+        sent = set(ahead.hashes)
+        known.update(_known(store, version, [h for h in keys.values() if h not in known and h not in sent]))
+    else:
+        known = _known(store, version, list(keys.values()))
     fresh = {h: d for h, d in (ahead.result(version) if ahead is not None else {}).items() if h not in known}
     fresh.update({h: detect(t, lexicon) for t, h in keys.items() if h not in known and h not in fresh})
     if fresh:

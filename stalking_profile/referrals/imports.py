@@ -35,21 +35,23 @@ from stalking_profile.referrals.validate import EVENT_SCHEMA, FIELDS, ValidatedR
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
 from stalking_profile.store.export import write_records
-from stalking_profile.store.loader import move_staged, transaction
+from stalking_profile.store.loader import transaction
 from stalking_profile.store.records import (
     RecordImport,
     batch_row,
+    chunks,
     claim_batch,
+    keep,
     open_import,
     problems,
     read_rows,
+    with_counts,
 )
 
 __all__ = ["SOURCE_KIND", "ReferralImportResult", "add_referral", "export_referrals", "import_referrals"]
 
 SOURCE_KIND = "referrals"
 _ADD_KIND = "referral_add"
-_CHUNK = 1000  # literal lists stay small on both engines
 
 
 @dataclass
@@ -63,8 +65,8 @@ def _recorded_dates(store: Store, refs: list[str]) -> dict[str, dt.date]:
     """The current recorded date of each crime_ref that is in the store."""
     crimes = store.current_crimes()
     found: dict[str, dt.date] = {}
-    for start in range(0, len(refs), _CHUNK):
-        hits = crimes.filter(crimes.crime_ref.isin(refs[start:start + _CHUNK])).select("crime_ref", "recorded_date")
+    for chunk in chunks(refs):
+        hits = crimes.filter(crimes.crime_ref.isin(chunk)).select("crime_ref", "recorded_date")
         for row in hits.to_pyarrow().to_pylist():
             if row["recorded_date"] is not None:
                 found[row["crime_ref"]] = row["recorded_date"]
@@ -75,8 +77,8 @@ def _stored_referrals(store: Store, refs: list[str]) -> set[tuple[str, str]]:
     """The (crime_ref, service) pairs with a stored made, accepted or declined event."""
     events = store.table(tables.REFERRAL_EVENTS)
     found: set[tuple[str, str]] = set()
-    for start in range(0, len(refs), _CHUNK):
-        hits = events.filter(events.crime_ref.isin(refs[start:start + _CHUNK]),
+    for chunk in chunks(refs):
+        hits = events.filter(events.crime_ref.isin(chunk),
                              events.status.isin(["made", "accepted", "declined"]))
         for row in hits.select("crime_ref", "service").distinct().to_pyarrow().to_pylist():
             found.add((row["crime_ref"], row["service"]))
@@ -90,8 +92,6 @@ def _write(store: Store, batch: pa.Table, checked: ValidatedReferrals) -> tuple[
         batch_id = claim_batch(tx, store, batch["source_kind"][0].as_py(), batch["file_sha256"][0].as_py())
         base = int(tx.execute(f"SELECT COALESCE(MAX(event_id), 0) FROM {tables.REFERRAL_EVENTS}")[0][0])
         tx.stage("_sp_stage_referrals", tables.REFERRAL_EVENTS, events)
-        tx.stage("_sp_stage_issues", tables.ROW_ISSUES, checked.issues)
-        tx.stage("_sp_stage_rejected", tables.REJECTED_ROWS, checked.rejected)
         fresh = (f"WHERE NOT EXISTS (SELECT 1 FROM {tables.REFERRAL_EVENTS} e "
                  "WHERE e.event_hash = s.event_hash)")
         new = int(tx.execute(f"SELECT COUNT(*) FROM _sp_stage_referrals s {fresh}")[0][0])
@@ -99,13 +99,8 @@ def _write(store: Store, batch: pa.Table, checked: ValidatedReferrals) -> tuple[
         tx.execute(f"INSERT INTO {tables.REFERRAL_EVENTS} (batch_id, event_id, {cols}) "
                    f"SELECT {batch_id}, {base} + s.event_id, {', '.join('s.' + c for c in cols.split(', '))} "
                    f"FROM _sp_stage_referrals s {fresh}")
-        move_staged(tx, "_sp_stage_issues", tables.ROW_ISSUES, checked.issues.column_names, batch_id)
-        move_staged(tx, "_sp_stage_rejected", tables.REJECTED_ROWS, checked.rejected.column_names, batch_id)
-        counts = {"rows_new": new, "rows_changed": 0, "rows_unchanged": events.num_rows - new}
-        for name, value in counts.items():
-            batch = batch.append_column(name, pa.array([value], pa.int64()))
-        tx.stage("_sp_stage_batch", tables.BATCHES, batch)
-        move_staged(tx, "_sp_stage_batch", tables.BATCHES, batch.column_names, batch_id)
+        keep(tx, batch_id, (tables.ROW_ISSUES, checked.issues), (tables.REJECTED_ROWS, checked.rejected),
+             (tables.BATCHES, with_counts(batch, new, unchanged=events.num_rows - new)))
     return batch_id, new
 
 

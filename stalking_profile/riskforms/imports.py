@@ -29,14 +29,17 @@ from stalking_profile.riskforms.checklists import Checklists, load_checklists
 from stalking_profile.riskforms.validate import ValidatedForms, validate_forms
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
-from stalking_profile.store.loader import move_staged, transaction
+from stalking_profile.store.loader import transaction
 from stalking_profile.store.records import (
     RecordImport,
     batch_row,
+    chunks,
     claim_batch,
+    keep,
     open_import,
     problems,
     read_rows,
+    with_counts,
 )
 
 __all__ = ["SOURCE_KIND", "FormImportResult", "import_forms"]
@@ -57,8 +60,7 @@ def _known_refs(store: Store, refs: pa.Array) -> pa.Array:
     unique = pc.unique(refs).to_pylist()
     crimes = store.table(tables.CRIMES)
     found: set[str] = set()
-    for start in range(0, len(unique), 1000):  # literal lists stay small on both engines
-        chunk = unique[start:start + 1000]
+    for chunk in chunks(unique):
         hits = crimes.filter(crimes.crime_ref.isin(chunk)).select("crime_ref").distinct().to_pyarrow()
         found.update(hits["crime_ref"].to_pylist())
     return pc.is_in(refs, value_set=pa.array(sorted(found), pa.string()))
@@ -71,8 +73,6 @@ def _write(store: Store, batch: pa.Table, forms: ValidatedForms) -> tuple[int, i
         base = int(tx.execute(f"SELECT COALESCE(MAX(form_id), 0) FROM {tables.RISK_FORMS}")[0][0])
         tx.stage("_sp_stage_forms", tables.RISK_FORMS, forms.forms)
         tx.stage("_sp_stage_answers", tables.RISK_FORM_ANSWERS, forms.answers)
-        tx.stage("_sp_stage_issues", tables.ROW_ISSUES, forms.issues)
-        tx.stage("_sp_stage_rejected", tables.REJECTED_ROWS, forms.rejected)
         tx.execute(f"CREATE TEMP TABLE _sp_new_forms AS SELECT s.form_id FROM _sp_stage_forms s WHERE NOT EXISTS "
                    f"(SELECT 1 FROM {tables.RISK_FORMS} f WHERE f.form_hash = s.form_hash)")
         new = int(tx.execute("SELECT COUNT(*) FROM _sp_new_forms")[0][0])
@@ -82,13 +82,8 @@ def _write(store: Store, batch: pa.Table, forms: ValidatedForms) -> tuple[int, i
         tx.execute(f"INSERT INTO {tables.RISK_FORM_ANSWERS} (batch_id, form_id, question, answer) "
                    f"SELECT {batch_id}, {base} + form_id, question, answer FROM _sp_stage_answers "
                    "WHERE form_id IN (SELECT form_id FROM _sp_new_forms)")
-        move_staged(tx, "_sp_stage_issues", tables.ROW_ISSUES, forms.issues.column_names, batch_id)
-        move_staged(tx, "_sp_stage_rejected", tables.REJECTED_ROWS, forms.rejected.column_names, batch_id)
-        counts = {"rows_new": new, "rows_changed": 0, "rows_unchanged": forms.forms.num_rows - new}
-        for name, value in counts.items():
-            batch = batch.append_column(name, pa.array([value], pa.int64()))
-        tx.stage("_sp_stage_batch", tables.BATCHES, batch)
-        move_staged(tx, "_sp_stage_batch", tables.BATCHES, batch.column_names, batch_id)
+        keep(tx, batch_id, (tables.ROW_ISSUES, forms.issues), (tables.REJECTED_ROWS, forms.rejected),
+             (tables.BATCHES, with_counts(batch, new, unchanged=forms.forms.num_rows - new)))
         tx.execute("DROP TABLE _sp_new_forms")
     return batch_id, new
 

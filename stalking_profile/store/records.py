@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
@@ -22,13 +22,16 @@ from stalking_profile import __version__
 from stalking_profile.errors import InputFileError, MissingColumnError, StoreError
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
-from stalking_profile.store.loader import Tx
+from stalking_profile.store.loader import Tx, move_staged
+
+#: Values per ``isin`` literal list: lists stay small on both engines.
+CHUNK = 1000
 
 if TYPE_CHECKING:
     from stalking_profile.ingest.readers import RawExtract
 
-__all__ = ["ImportCounts", "RecordImport", "batch_row", "claim_batch", "date_errors", "map_columns", "numbered_rows",
-           "open_import", "previous_import", "problems", "read_rows"]
+__all__ = ["ImportCounts", "RecordImport", "batch_row", "chunks", "claim_batch", "date_errors", "keep", "map_columns",
+           "numbered_rows", "open_import", "previous_import", "problems", "read_rows", "with_counts"]
 
 
 class ImportCounts(Protocol):
@@ -202,3 +205,30 @@ def claim_batch(tx: Tx, store: Store, kind: str, sha: str) -> int:
         raise StoreError("this file was imported by another process while it was being read; nothing was written",
                          "run `stalking-profile info` to see the batch")
     return int(tx.execute(f"SELECT COALESCE(MAX(batch_id), 0) + 1 FROM {tables.BATCHES}")[0][0])
+
+
+def chunks(values: list[str], size: int = CHUNK) -> Iterator[list[str]]:
+    """``values`` in slices of ``size``, for ``isin`` lists that stay small on both engines.
+
+    Examples
+    --------
+    >>> [len(c) for c in chunks([str(i) for i in range(2500)])]
+    [1000, 1000, 500]
+    """
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def with_counts(batch: pa.Table, new: int, changed: int = 0, unchanged: int = 0) -> pa.Table:
+    """The ``batches`` row of an import with its version counts (new, changed, unchanged) added."""
+    for name, value in (("rows_new", new), ("rows_changed", changed), ("rows_unchanged", unchanged)):
+        batch = batch.append_column(name, pa.array([value], pa.int64()))
+    return batch
+
+
+def keep(tx: Tx, batch_id: int, *parts: tuple[str, pa.Table]) -> None:
+    """Inside an import's transaction: each ``(table, rows)`` stored under ``batch_id``."""
+    for target, data in parts:
+        stage = f"_sp_stage_{target}"
+        tx.stage(stage, target, data)
+        move_staged(tx, stage, target, data.column_names, batch_id)

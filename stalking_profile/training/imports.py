@@ -38,14 +38,17 @@ from stalking_profile.ingest.pseudonymise import PseudonymKey, load_key
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
 from stalking_profile.store.export import write_records
-from stalking_profile.store.loader import KEY_FINGERPRINT, check_key, move_staged, transaction
+from stalking_profile.store.loader import KEY_FINGERPRINT, check_key, transaction
 from stalking_profile.store.records import (
     RecordImport,
     batch_row,
+    chunks,
     claim_batch,
+    keep,
     open_import,
     problems,
     read_rows,
+    with_counts,
 )
 from stalking_profile.training.courses import Training, load_training
 from stalking_profile.training.validate import EXPORT_FIELDS, FIELDS, ValidatedTraining, validate_training
@@ -54,7 +57,6 @@ __all__ = ["SOURCE_KIND", "TrainingImportResult", "add_completion", "export_trai
 
 SOURCE_KIND = "training"
 _ADD_KIND = "training_add"
-_CHUNK = 1000  # literal lists stay small on both engines
 
 
 @dataclass
@@ -68,8 +70,8 @@ def _stored(store: Store, tokens: list[str]) -> set[tuple[str, str]]:
     """The (officer_token, course) pairs already stored among ``tokens``."""
     done = store.table(tables.TRAINING_COMPLETIONS)
     found: set[tuple[str, str]] = set()
-    for start in range(0, len(tokens), _CHUNK):
-        hits = done.filter(done.officer_token.isin(tokens[start:start + _CHUNK]))
+    for chunk in chunks(tokens):
+        hits = done.filter(done.officer_token.isin(chunk))
         for row in hits.select("officer_token", "course").distinct().to_pyarrow().to_pylist():
             found.add((row["officer_token"], row["course"]))
     return found
@@ -82,17 +84,8 @@ def _write(store: Store, batch: pa.Table, checked: ValidatedTraining, fingerprin
         batch_id = claim_batch(tx, store, batch["source_kind"][0].as_py(), batch["file_sha256"][0].as_py())
         pinned = tx.execute(f"SELECT value FROM {tables.META} WHERE key = '{KEY_FINGERPRINT}'")
         check_key(pinned[0][0] if pinned else None, fingerprint)
-        tx.stage("_sp_stage_training", tables.TRAINING_COMPLETIONS, done)
-        tx.stage("_sp_stage_issues", tables.ROW_ISSUES, checked.issues)
-        tx.stage("_sp_stage_rejected", tables.REJECTED_ROWS, checked.rejected)
-        move_staged(tx, "_sp_stage_training", tables.TRAINING_COMPLETIONS, done.column_names, batch_id)
-        move_staged(tx, "_sp_stage_issues", tables.ROW_ISSUES, checked.issues.column_names, batch_id)
-        move_staged(tx, "_sp_stage_rejected", tables.REJECTED_ROWS, checked.rejected.column_names, batch_id)
-        counts = {"rows_new": done.num_rows, "rows_changed": 0, "rows_unchanged": 0}
-        for name, value in counts.items():
-            batch = batch.append_column(name, pa.array([value], pa.int64()))
-        tx.stage("_sp_stage_batch", tables.BATCHES, batch)
-        move_staged(tx, "_sp_stage_batch", tables.BATCHES, batch.column_names, batch_id)
+        keep(tx, batch_id, (tables.TRAINING_COMPLETIONS, done), (tables.ROW_ISSUES, checked.issues),
+             (tables.REJECTED_ROWS, checked.rejected), (tables.BATCHES, with_counts(batch, done.num_rows)))
     return batch_id
 
 
