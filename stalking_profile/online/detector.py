@@ -139,8 +139,17 @@ def _others_use(clause: str, hit: _Hit, lexicon: Lexicon) -> bool:
     return False
 
 
-def _not_technology(clause: str, hit: _Hit, lexicon: Lexicon) -> bool:
-    return any(m.start() <= hit.start and hit.end <= m.end() for m in lexicon.not_technology.finditer(clause))
+class _NotTechnology:
+    """The clause's not-technology phrases ("by post", "phone repair shop"), found once, when first asked."""
+
+    def __init__(self, clause: str, lexicon: Lexicon) -> None:
+        self.clause, self.pattern = clause, lexicon.not_technology
+        self.spans: list[tuple[int, int]] | None = None
+
+    def covers(self, hit: _Hit) -> bool:
+        if self.spans is None:
+            self.spans = [m.span() for m in self.pattern.finditer(self.clause)]
+        return any(start <= hit.start and hit.end <= end for start, end in self.spans)
 
 
 def detect(text: str | None, lexicon: Lexicon | None = None) -> Detection:
@@ -164,9 +173,10 @@ def detect(text: str | None, lexicon: Lexicon | None = None) -> Detection:
     terms: list[str] = []
     categories: set[int] = set()
     for clause in _clauses(normal, lexicon):
+        not_technology = _NotTechnology(clause, lexicon)
         for hit in _hits(clause, lexicon):
             if (_negated(clause, hit, lexicon) or _damaged(clause, hit, lexicon) or _others_use(clause, hit, lexicon)
-                    or _not_technology(clause, hit, lexicon)):
+                    or not_technology.covers(hit)):
                 continue
             term = " ".join(hit.text.lower().split())
             if term not in terms:
