@@ -6,7 +6,9 @@ when the lookup has been imported) and runs the permutation statistics.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pyarrow as pa
@@ -18,6 +20,7 @@ from stalking_profile.metrics.config import ProfileConfig
 from stalking_profile.metrics.hotspot_tables import (
     HOTSPOT_SCHEMA,
     Areas,
+    area_values,
     counts_by,
     hotspot_rows,
     lsoa_areas,
@@ -31,6 +34,7 @@ from stalking_profile.metrics.wards import WARD_SCHEMA, family_masks, placement_
 from stalking_profile.parallel import in_second_process
 from stalking_profile.spatial.assign import place_crimes
 from stalking_profile.spatial.geography import AreaSet, default_lsoas
+from stalking_profile.spatial.hotspots import bivariate_moran, computed, gi_star, local_moran, remember
 from stalking_profile.spatial.imports import latest_layer
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
@@ -48,9 +52,15 @@ _PLACE_COLUMNS = ("crime_ref", "offence_code", "domestic_flag", "ward_code", "ls
                   "easting", "northing")
 
 
-def geography_tables(store: Store, period: Period, req: ProfileRequest, force: Force,
-                      config: ProfileConfig) -> tuple[dict[str, pa.Table], list[str]]:
-    """Placement of the window's crimes, and ward rates when the ward lookup has been imported."""
+@contextmanager
+def geography_tables(store: Store, period: Period, req: ProfileRequest, force: Force, config: ProfileConfig
+                     ) -> Iterator[Callable[[], tuple[dict[str, pa.Table], list[str]]]]:
+    """Placement of the window's crimes, ward rates when the ward lookup has been imported, and the
+    hot spots and their overlap: call the function this yields for the tables and their notes.
+
+    The hot-spot statistics take seconds at 9,999 permutations. They start in two second processes
+    when the ``with`` is entered, so what the caller does inside it runs alongside them.
+    """
     notes: list[str] = []
     permutations = req.permutations or DEFAULT_PERMUTATIONS
     if permutations < 9999:
@@ -79,32 +89,47 @@ def geography_tables(store: Store, period: Period, req: ProfileRequest, force: F
             notes.append(f"map layers: {moved.num_rows} cyber-enabled crimes ({n_family} {req.family}) are placed at "
                          "the suspect's home, where online offences are recorded without other evidence; "
                          "--exclude-suspect-home-online leaves them off.")
+    population = population_t.to_pyarrow() if population_t is not None and lookup is not None else None
     if lookup is None:
         out["wards"] = WARD_SCHEMA.empty_table()
         level, values = _hotspot_values(areas, crimes, placed, families, None, None, False)
-        out["hotspots"], out["hotspot_overlap"] = _hotspots_and_overlap(req, level, values)
-        out["hotspot_adjusted"] = ADJUSTED_SCHEMA.empty_table()
-        out["policeuk_comparison"] = _policeuk(store, period, req, level, values, None, notes)
-        notes.append("wards: no ward geography in the store; import the LSOA-to-ward lookup and ward population "
-                     "with `stalking-profile geography import --lookup FILE --ward-population FILE`.")
-        return out, notes
-    population = population_t.to_pyarrow() if population_t is not None else None
-    if population is None:
-        notes.append("wards: no ward population imported, so no rates; add it with "
-                     "`stalking-profile geography import --ward-population FILE`.")
-    out["wards"] = ward_table(crimes, placed, lookup, population, families)
-    lsoa_pop_t = latest_layer(store, "lsoa_population")
-    lsoa_pop = dict(zip(*lsoa_pop_t.to_pyarrow().to_pydict().values(), strict=True)) if lsoa_pop_t is not None else None
-    level, values = _hotspot_values(areas, crimes, placed, families, lookup, out["wards"], population is not None,
-                                    lsoa_pop)
-    out["hotspots"], out["hotspot_overlap"] = _hotspots_and_overlap(req, level, values)
-    out["hotspot_adjusted"] = _adjusted(store, req, values, out, lookup, population, notes)
-    out["policeuk_comparison"] = _policeuk(store, period, req, level, values, lookup, notes)
-    unplaced = sum(r["crimes"] for r in out["placement"].to_pylist()
-                   if r["placed_by"].startswith("unplaced") and r["offence_family"] == req.family)
-    if unplaced:
-        notes.append(f"placement: {unplaced} {req.family} crimes could not be placed on a ward (see placement).")
-    return out, notes
+    else:
+        if population is None:
+            notes.append("wards: no ward population imported, so no rates; add it with "
+                         "`stalking-profile geography import --ward-population FILE`.")
+        out["wards"] = ward_table(crimes, placed, lookup, population, families)
+        lsoa_pop_t = latest_layer(store, "lsoa_population")
+        lsoa_pop = (dict(zip(*lsoa_pop_t.to_pyarrow().to_pydict().values(), strict=True))
+                    if lsoa_pop_t is not None else None)
+        level, values = _hotspot_values(areas, crimes, placed, families, lookup, out["wards"], population is not None,
+                                        lsoa_pop)
+    # arrays back from the children: no Arrow there
+    with in_second_process(_statistics, req, level, values, "gi") as gi, \
+            in_second_process(_statistics, req, level, values, "moran") as moran:
+
+        def finish() -> tuple[dict[str, pa.Table], list[str]]:
+            for results in (gi.result(), moran.result()):
+                for name, held in results.items():
+                    remember(values[name][0][3], held)
+            out["hotspots"] = _hotspots(req, values)
+            out["hotspot_overlap"] = pa.Table.from_pylist(_overlap_rows(req, level, values), schema=OVERLAP_SCHEMA)
+            if lookup is None:
+                out["hotspot_adjusted"] = ADJUSTED_SCHEMA.empty_table()
+                out["policeuk_comparison"] = _policeuk(store, period, req, level, values, None, notes)
+                notes.append("wards: no ward geography in the store; import the LSOA-to-ward lookup and ward "
+                             "population with `stalking-profile geography import --lookup FILE "
+                             "--ward-population FILE`.")
+                return out, notes
+            out["hotspot_adjusted"] = _adjusted(store, req, values, out, lookup, population, notes)
+            out["policeuk_comparison"] = _policeuk(store, period, req, level, values, lookup, notes)
+            unplaced = sum(r["crimes"] for r in out["placement"].to_pylist()
+                           if r["placed_by"].startswith("unplaced") and r["offence_family"] == req.family)
+            if unplaced:
+                notes.append(f"placement: {unplaced} {req.family} crimes could not be placed on a ward "
+                             "(see placement).")
+            return out, notes
+
+        yield finish
 
 
 Series = dict[str, dict[str, float]]  # series name -> area code -> value
@@ -154,13 +179,29 @@ def _hotspots(req: ProfileRequest, levels: dict[str, tuple[Areas, str, Series]])
     return pa.Table.from_pylist(rows, schema=HOTSPOT_SCHEMA)
 
 
-def _hotspots_and_overlap(req: ProfileRequest, level: str, levels: dict[str, tuple[Areas, str, Series]]
-                          ) -> tuple[pa.Table, pa.Table]:
-    """The hot-spot and overlap tables, the overlap's statistics computed in a second process
-    while this one computes the hot spots (the two take seconds each at 9,999 permutations)."""
-    with in_second_process(_overlap_rows, req, level, levels) as overlap:  # plain rows: no Arrow in the child
-        hotspots = _hotspots(req, levels)
-        return hotspots, pa.Table.from_pylist(overlap.result(), schema=OVERLAP_SCHEMA)
+def _statistics(req: ProfileRequest, level: str, levels: dict[str, tuple[Areas, str, Series]],
+                share: Literal["gi", "moran"]) -> dict[str, dict[tuple[Any, ...], Any]]:
+    """Compute one share of the statistics :func:`_hotspots` and :func:`_overlap_rows` will ask for
+    (``gi``: every Gi*; ``moran``: every local and bivariate Moran's I) and return the results held
+    for each level's weights (see :func:`stalking_profile.spatial.hotspots.remember`)."""
+    permutations = req.permutations or DEFAULT_PERMUTATIONS
+    compared = {name for pair in _overlap_pairs(req) for name in pair}
+    for name, (areas, _, series) in levels.items():
+        codes, w = areas[0], areas[3]
+        for family, values in series.items():
+            y = area_values(codes, values)
+            mapped = " " not in family and y.any() and y.std() > 0  # as hotspot_rows
+            if share == "gi" and (mapped or (name == level and family in compared and y.any())):
+                gi_star(y, w, permutations, req.seed)
+            elif share == "moran" and mapped:
+                local_moran(y, w, permutations, req.seed)
+    if share == "moran":
+        (codes, _, _, w), _, series = levels[level]
+        for a, b in _overlap_pairs(req):
+            x, y = area_values(codes, series[a]), area_values(codes, series[b])
+            if x.std() > 0 and y.std() > 0:  # as compare
+                bivariate_moran(x, y, w, permutations, req.seed)
+    return {name: computed(areas[3]) for name, (areas, _, _) in levels.items()}
 
 
 def _adjusted(store: Store, req: ProfileRequest, levels: dict[str, tuple[Areas, str, Series]],
@@ -233,9 +274,13 @@ def _overlap_rows(req: ProfileRequest, level: str, levels: dict[str, tuple[Areas
     """The three comparisons at the finest level with rates (wards), else LSOAs."""
     permutations = req.permutations or DEFAULT_PERMUTATIONS
     areas, _, series = levels[level]
+    return [compare(level, areas, (a, series[a]), (b, series[b]), permutations, req.seed)
+            for a, b in _overlap_pairs(req)]
+
+
+def _overlap_pairs(req: ProfileRequest) -> tuple[tuple[str, str], ...]:
     family = req.family
     other = "harassment" if family != "harassment" else "stalking"
-    pairs = ((family, other), (family, "other domestic abuse"), (f"{family} domestic", f"{family} non-domestic"))
-    return [compare(level, areas, (a, series[a]), (b, series[b]), permutations, req.seed) for a, b in pairs]
+    return (family, other), (family, "other domestic abuse"), (f"{family} domestic", f"{family} non-domestic")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
@@ -17,8 +18,8 @@ import shapely
 from stalking_profile.spatial.geography import AreaSet
 from stalking_profile.spatial.hotspots import classify_gi, classify_lisa, contiguity, gi_star, local_moran
 
-__all__ = ["HOTSPOT_SCHEMA", "Areas", "counts_by", "hotspot_rows", "lsoa_areas", "ward_areas", "ward_polygons",
-           "with_denominator"]
+__all__ = ["HOTSPOT_SCHEMA", "Areas", "area_values", "counts_by", "hotspot_rows", "lsoa_areas", "ward_areas",
+           "ward_polygons", "with_denominator"]
 
 HOTSPOT_SCHEMA = pa.schema([
     ("level", pa.string()), ("area_code", pa.string()), ("area_name", pa.string()), ("district", pa.string()),
@@ -72,7 +73,7 @@ def hotspot_rows(level: str, areas: Areas, family: str, measure: str, values: di
     """Rows of the hotspots table for one level and family (``values`` by area code; missing = 0).
     Pass areas through :func:`with_denominator` first when the values are rates."""
     codes, names, districts, w = areas
-    y = np.array([values.get(c, 0.0) for c in codes], dtype=float)
+    y = area_values(codes, values)
     if not y.any() or y.std() == 0:  # nothing, or the same everywhere: no spot can stand out
         return []
     gi = gi_star(y, w, permutations, seed)
@@ -85,6 +86,17 @@ def hotspot_rows(level: str, areas: Areas, family: str, measure: str, values: di
         "lisa_i": _num(lisa.statistic[i]), "lisa_p_fdr": _num(lisa.p_fdr[i]), "lisa_class": lisa_class[i],
         "permutations": permutations, "seed": seed,
     } for i in range(len(codes))]
+
+
+def area_values(codes: list[str], values: dict[str, float]) -> npt.NDArray[np.float64]:
+    """``values`` (by area code) in the order of ``codes``; an area without a value has 0.
+
+    Examples
+    --------
+    >>> area_values(["E1", "E2", "E3"], {"E3": 2.0, "E1": 1.0}).tolist()
+    [1.0, 0.0, 2.0]
+    """
+    return np.array([values.get(c, 0.0) for c in codes], dtype=float)
 
 
 def _num(value: float) -> float | None:

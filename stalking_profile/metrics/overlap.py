@@ -5,13 +5,13 @@ hot spots, and bivariate Moran's I, each with a sentence a PCC officer can read.
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from stalking_profile.spatial.hotspots import classify_gi, gi_star
+from stalking_profile.metrics.hotspot_tables import area_values
+from stalking_profile.spatial.hotspots import bivariate_moran, classify_gi, gi_star
 
 __all__ = ["OVERLAP_SCHEMA", "compare", "jaccard", "spearman_ci", "top_areas"]
 
@@ -114,26 +114,15 @@ def _hot(codes: list[str], values: np.ndarray, w: Any, permutations: int, seed: 
 def compare(level: str, areas: tuple[list[str], list[str], list[str], Any], first: tuple[str, dict[str, float]],
             second: tuple[str, dict[str, float]], permutations: int, seed: int) -> dict[str, Any]:
     """One comparison row between two series of area values."""
-    import esda
-
     codes, _, _, w = areas
-    x = np.array([first[1].get(c, 0.0) for c in codes], dtype=float)
-    y = np.array([second[1].get(c, 0.0) for c in codes], dtype=float)
+    x, y = area_values(codes, first[1]), area_values(codes, second[1])
     rho, low, high = spearman_ci(x, y)
     top_x, top_y = top_areas(codes, x), top_areas(codes, y)
     hot_x, hot_y = _hot(codes, x, w, permutations, seed), _hot(codes, y, w, permutations, seed)
     moran_i = moran_p = None
     if x.std() > 0 and y.std() > 0:
-        with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
-            warnings.simplefilter("ignore")
-            w.transform = "r"
-            state = np.random.get_state()  # esda's Moran_BV draws from the global generator: seed it, then restore
-            np.random.seed(seed)
-            try:
-                bv = esda.Moran_BV(x, y, w, permutations=permutations)
-            finally:
-                np.random.set_state(state)
-        moran_i, moran_p = round(float(bv.I), 4), min(2.0 * float(bv.p_sim), 1.0)  # two-sided, as Gi*
+        moran_i, moran_p = bivariate_moran(x, y, w, permutations, seed)
+        moran_i = round(moran_i, 4)
     row = {"level": level, "area_code": None, "area_name": f"all {level}s", "district": "Force",
            "offence_family": first[0], "compared_with": second[0], "areas": len(codes),
            "spearman_rho": rho, "rho_ci_low": low, "rho_ci_high": high,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import ibis
@@ -173,10 +174,12 @@ def build_profile(
     # the rolling series ends with the last month wholly inside the window
     last = period.end if period.end == month_end(period.end.year, period.end.month) else shift_months(period.end, -1)
     family = with_stored_forms(crimes_in(store, codes, None, as_of).select(*_COLUMNS), store, as_of)
-    with store.materialised(family) as crimes, detections_ahead(
-            store, within(crimes, period).mo_text.to_pyarrow().to_pylist(), lexicon) as ahead:
-        # the window's MO texts are read in a second process while the core and geography tables are built,
+    with ExitStack() as stack:
+        crimes = stack.enter_context(store.materialised(family))
+        # the window's MO texts are read in a second process while the core tables are built,
         # and the hot-spot statistics' libraries imported in a thread while the core tables' queries run
+        ahead = stack.enter_context(detections_ahead(store, within(crimes, period).mo_text.to_pyarrow().to_pylist(),
+                                                     lexicon))
         imported = import_in_background("esda") if req.geography else None
         profile.tables = {
             "volumes": volumes(crimes, period, force),
@@ -192,24 +195,30 @@ def build_profile(
             "handling_by_relationship": handling_by_relationship(crimes, period),
         }
         if imported is not None:
-            imported()  # before the geography forks its second process
-        geography, geography_notes = geography_tables(store, period, req, force, config) if req.geography else ({}, [])
+            imported()  # before the geography forks its second processes
+        # the hot-spot statistics run in second processes from here on, and the MO texts' process may still
+        # be running: the risk and case tables are built first, so the people tables wait the least for it
+        geography = stack.enter_context(geography_tables(store, period, req, force, config)) if req.geography else None
+        later: dict[str, pa.Table] = {}
+        later_notes: list[str] = []
+        if req.cumulative and req.audience == "internal":
+            tables, risk_notes = risk_tables(store, codes, period, force, risk or load_risk_settings(), as_of)
+            later.update(tables)
+            later_notes += risk_notes
+        if req.audience == "internal":
+            cases, case_notes = case_tables(store, period, force, as_of)
+            later.update(cases)
+            later_notes += case_notes
         people, people_notes = people_tables(crimes, period, force, lexicon, demographics_config, store, ahead)
-        profile.tables.update(people)
+        profile.tables.update(people | later)  # in this order in every output
+        people_notes = people_notes + later_notes
         in_window = _count(within(crimes, period)) + _count(within(crimes, profile.previous))
-    if req.cumulative and req.audience == "internal":
-        tables, risk_notes = risk_tables(store, codes, period, force, risk or load_risk_settings(), as_of)
-        profile.tables.update(tables)
-        people_notes = people_notes + risk_notes
-    if req.audience == "internal":
-        cases, case_notes = case_tables(store, period, force, as_of)
-        profile.tables.update(cases)
-        people_notes = people_notes + case_notes
+        geography_result, geography_notes = geography() if geography is not None else ({}, [])
     empty_notes = []
     if in_window == 0:  # the contract: a table with no data has its header and no rows
         profile.tables = {name: t.schema.empty_table() for name, t in profile.tables.items()}
         empty_notes.append(f"No {req.family} crimes in the window or the one before it: the tables are empty.")
-    profile.tables.update(geography)
+    profile.tables.update(geography_result)
     profile.notes = _notes(profile, config, span) + (people_notes if in_window else []) + empty_notes + geography_notes
     if req.audience != "internal":
         from stalking_profile.disclosure.apply import disclose
