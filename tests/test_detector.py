@@ -1,6 +1,6 @@
 """The technology detector: its rules on hand-written cases, and its measured quality on labelled MO texts.
 
-Six labelled sets live in tests/data, each written by a different author who saw neither the
+Eight labelled sets live in tests/data, each written by a different author who saw neither the
 detector nor the other sets, each committed before its first run:
 
 - ``mo_labelled_dev.csv`` (203): written first, used to tune the lexicon;
@@ -12,10 +12,14 @@ detector nor the other sets, each committed before its first run:
   to tune;
 - ``mo_labelled_fresh.csv`` (321): written after that; measured once (0.868, 0.926), then used to
   tune;
-- ``mo_labelled_blind.csv`` (330): written last, blind (its author saw neither the detector, its
-  lexicon nor the other sets) and never used to tune; first measured at 0.877 / 0.938, and at
-  0.871 / 0.931 once over-broad background rules were narrowed after a review. Its figures are
-  the honest estimate of quality on unseen text.
+- ``mo_labelled_blind.csv`` (330): written blind (its author saw neither the detector, its
+  lexicon nor the other sets); first measured at 0.877 / 0.938, and at 0.871 / 0.931 once
+  over-broad background rules were narrowed after a review; then used to tune;
+- ``mo_labelled_unseen.csv`` (344): written blind the same way and committed before its first
+  run; measured once (0.864, 0.935), then used to tune (a device named alone no longer counts);
+- ``mo_labelled_blind2.csv`` (342): written blind while that tuning was done, committed before its
+  first run and never used to tune; first measured at 0.927 / 0.982 (the detector before the
+  last round: 0.888 / 0.988). Its figures are the honest estimate of quality on unseen text.
 
 The measured figures are printed at the end of the test run (see conftest.py).
 """
@@ -35,7 +39,7 @@ DATA = Path(__file__).parent / "data"
 #: Figures every set must keep. The tuned sets are held near their tuned values, so a change that
 #: breaks them fails; the untouched blind set is held at its first measurement.
 FLOORS = {"dev": (0.97, 0.97), "test": (0.97, 0.97), "holdout": (0.94, 0.97), "final": (0.94, 0.97),
-          "fresh": (0.97, 0.95), "blind": (0.87, 0.93)}
+          "fresh": (0.97, 0.95), "blind": (0.90, 0.93), "unseen": (0.94, 0.94), "blind2": (0.92, 0.98)}
 QUALITY: dict[str, tuple[int, float, float]] = {}
 
 
@@ -60,7 +64,7 @@ def test_detector_quality_on_labelled_sets(name: str) -> None:
 
 
 def test_labelled_sets_are_large_and_have_hard_negatives() -> None:
-    for name in ("test", "holdout", "final", "fresh", "blind"):
+    for name in ("test", "holdout", "final", "fresh", "blind", "unseen", "blind2"):
         with (DATA / f"mo_labelled_{name}.csv").open(encoding="utf-8", newline="") as f:
             rows = list(csv.DictReader(f))
         assert len(rows) >= 300
@@ -133,6 +137,30 @@ def test_background_rules_do_not_swallow_the_suspects_use(text: str) -> None:
 ])
 def test_background_mentions_are_not_detected(text: str) -> None:
     assert not detect(text).detected, detect(text).terms
+
+
+@pytest.mark.parametrize(("text", "detected"), [
+    ("Susp arrested, mobile phone seized.", False),
+    ("Suspect was on his phone while he followed her along the canal.", False),
+    ("A neighbour filmed him on her phone climbing the fence.", False),
+    ("Susp's laptop and two phones seized under s.32 PACE.", False),
+    ("He played on his PlayStation at home, he says.", False),
+    ("He keeps ringing the kids' mobiles to find out where she is.", True),
+    ("He hid an old mobile with location switched on in the boot of her car.", True),
+    ("He installed an app on her phone that sent him her location.", True),
+    ("He joins her PlayStation party chats under new gamertags.", True),
+])
+def test_a_device_named_alone_does_not_count(text: str, detected: bool) -> None:
+    """``devices_alone``: a device on its own says one exists, not that the suspect offended with it;
+    beside any other term (a call, an app, a tracker, a chat) it still counts."""
+    assert detect(text).detected is detected, detect(text)
+
+
+def test_devices_alone_is_optional_in_a_users_lexicon() -> None:
+    shipped = (Path(__file__).parents[1] / "stalking_profile" / "data" / "technology.toml").read_text("utf-8")
+    without = shipped[:shipped.index("devices_alone = [")]
+    lexicon = parse_lexicon(without, "mine.toml")
+    assert lexicon.devices_alone is None and detect("Susp arrested, mobile phone seized.", lexicon).detected
 
 
 def test_word_boundaries_and_case() -> None:

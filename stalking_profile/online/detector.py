@@ -182,8 +182,10 @@ def detect(text: str | None, lexicon: Lexicon | None = None) -> Detection:
             if term not in terms:
                 terms.append(term)
             categories.add(hit.category)
+    if lexicon.devices_alone is not None and all(lexicon.devices_alone.fullmatch(t) for t in terms):
+        return Detection(False)  # only devices named: that one exists, not that it was used to offend
     names = tuple(lexicon.categories[i].name for i in sorted(categories))
-    return Detection(bool(terms), tuple(terms), names)
+    return Detection(True, tuple(terms), names)
 
 
 def detect_many(texts: Iterable[str | None], lexicon: Lexicon | None = None) -> pa.Table:

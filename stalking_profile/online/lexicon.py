@@ -108,6 +108,8 @@ class Lexicon:
     damage_window: int
     #: Any term of any category: a clause it does not find in has no mention at all (a quick first test).
     any_term: re.Pattern[str] | None = None
+    #: Devices that, named alone, do not count (optional ``[context] devices_alone``).
+    devices_alone: re.Pattern[str] | None = None
 
 
 def _strings(value: Any, what: str, source: str) -> list[str]:
@@ -167,7 +169,8 @@ def parse_lexicon(text: str, source: str) -> Lexicon:
                    words("negation_after"), number("after_window"), words("hypothetical_cues"), words("scope_breakers"),
                    words("other_actors"), words("own_use_verbs"), words("evidence_verbs"),
                    words("not_technology"), words("evidence_terms"), words("damage_verbs"),
-                   number("damage_window"), _any_term(every_term))
+                   number("damage_window"), _any_term(every_term),
+                   words("devices_alone") if "devices_alone" in ctx else None)
 
 
 def load_lexicon(path: str | None = None) -> Lexicon:
