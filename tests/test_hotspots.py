@@ -110,8 +110,9 @@ def test_a_planted_hotspot_is_found(tmp_path: Path, store: Store) -> None:
     called = {c for c, r in hot.items() if r["gi_class"] in ("Hot spot 99%", "Hot spot 95%")}
     assert called <= {areas.codes[i] for i in cluster} | {areas.codes[j] for i in cluster for j in w.neighbors[i]}
     assert all(r["permutations"] == 999 and r["seed"] == 1 for r in hot.values())
-    # The overlap (computed in a forked second process on two cores) and the MO texts (read ahead in one
-    # when there are many) give the same tables as the same work done in this process.
+    # The permutation statistics (shared out between two forked processes on two cores) and the MO
+    # texts (read ahead in one when there are many) give the same tables as the same work done in this
+    # process (on weights built afresh: nothing is taken from the first build's results).
     import stalking_profile.parallel as parallel
 
     with pytest.MonkeyPatch.context() as mp:

@@ -10,6 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import ibis
 import pytest
 
 from stalking_profile.errors import InputFileError, KeyMismatchError, MissingColumnError
@@ -128,6 +129,16 @@ def test_changed_records_become_new_versions(tmp_path: Path, store: Store, optio
     assert current["C2"]["outcome_type"] == "16" and current["C2"]["batch_id"] == 2
     as_of_1 = {r["crime_ref"]: r for r in store.current_crimes(as_of=1).to_pyarrow().to_pylist()}
     assert sorted(as_of_1) == ["C1", "C2", "C3"] and as_of_1["C2"]["outcome_type"] is None
+    ingest(write_csv(tmp_path / "mar.csv", rows_of({}, {"outcome": "15: EVIDENTIAL DIFFICULTIES"}, {}, {})),
+           store, options)  # a third version of C2
+
+    def versions(t: ibis.Table) -> list[tuple[str, int]]:
+        return sorted((r["crime_ref"], r["batch_id"]) for r in t.to_pyarrow().to_pylist())
+
+    latest = [("C1", 1), ("C2", 3), ("C3", 1), ("C4", 2)]
+    assert versions(store.current_crimes()) == latest
+    assert versions(store.table(tables.CURRENT_CRIMES)) == latest  # the view users query agrees
+    assert versions(store.current_crimes(as_of=2)) == [("C1", 1), ("C2", 2), ("C3", 1), ("C4", 2)]
 
 
 def test_failed_load_leaves_the_store_as_it_was(

@@ -9,8 +9,12 @@ clause every lexicon term is found on word boundaries; a mention then counts unl
   its subject the victim, the police or a third party ("Victim recorded him on her phone");
 - it is **damage to a device**: "smashed her phone" is not use of the phone.
 
-A text is *detected* when at least one mention counts; the counted mentions (as written) and
-their categories are returned, so every decision can be checked by a reader.
+- it is **not technology** in its phrase ("by post", "phone repair shop", "chalked messages").
+
+A text is *detected* when at least one mention counts and not every counted mention is a device
+named alone (the lexicon's ``devices_alone``: "mobile phone seized" says a device exists, not that
+it was used to offend); the counted mentions (as written) and their categories are returned, so
+every decision can be checked by a reader.
 """
 
 from __future__ import annotations
@@ -182,8 +186,8 @@ def detect(text: str | None, lexicon: Lexicon | None = None) -> Detection:
             if term not in terms:
                 terms.append(term)
             categories.add(hit.category)
-    if lexicon.devices_alone is not None and all(lexicon.devices_alone.fullmatch(t) for t in terms):
-        return Detection(False)  # only devices named: that one exists, not that it was used to offend
+    if not terms or (lexicon.devices_alone is not None and all(lexicon.devices_alone.fullmatch(t) for t in terms)):
+        return Detection(False)  # nothing, or only devices named: one exists, not that it was used to offend
     names = tuple(lexicon.categories[i].name for i in sorted(categories))
     return Detection(True, tuple(terms), names)
 

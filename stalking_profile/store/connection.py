@@ -56,8 +56,8 @@ class Store:
     def materialised(self, expr: ibis.Table) -> Iterator[ibis.Table]:
         """``expr`` computed once into a temporary table, dropped on exit.
 
-        Worth it when a costly expression (the current-version view ranks every version of
-        every crime) is read many times. Where temporary tables are refused (a read-only
+        Worth it when a costly expression (the current versions of a million crimes, joined to
+        their risk forms) is read many times. Where temporary tables are refused (a read-only
         PostgreSQL role or replica) the expression itself is yielded: slower, same result.
         """
         name = f"_sp_tmp_{uuid.uuid4().hex[:12]}"

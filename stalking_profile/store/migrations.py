@@ -36,6 +36,13 @@ def current_crimes_expr(crimes: ibis.Table, as_of: int | None = None) -> ibis.Ta
     return crimes.anti_join(replaced, [crimes.crime_ref == replaced._ref, crimes.batch_id < replaced._latest])
 
 
+def _ranked_current(crimes: ibis.Table) -> ibis.Table:
+    """Migration 1's view, kept as released: every version of every crime ranked by batch."""
+    window = ibis.window(group_by=crimes.crime_ref, order_by=ibis.desc(crimes.batch_id))
+    ranked = crimes.mutate(_version_rank=ibis.row_number().over(window))
+    return ranked.filter(ranked._version_rank == 0).drop("_version_rank")
+
+
 def _initial(con: SQLBackend) -> None:
     # Each step must be safe to run again: Ibis cannot wrap DDL in one transaction on every
     # engine, so a step that was interrupted is finished on the next open.
@@ -44,7 +51,7 @@ def _initial(con: SQLBackend) -> None:
                  tables.LINKAGE_TOKENS):
         if name not in existing:
             con.create_table(name, schema=tables.SCHEMAS[name])
-    con.create_view(tables.CURRENT_CRIMES, current_crimes_expr(con.table(tables.CRIMES)), overwrite=True)
+    con.create_view(tables.CURRENT_CRIMES, _ranked_current(con.table(tables.CRIMES)), overwrite=True)
 
 
 def _geography(con: SQLBackend) -> None:
@@ -109,6 +116,10 @@ def _training_completions(con: SQLBackend) -> None:
         con.create_table(tables.TRAINING_COMPLETIONS, schema=tables.SCHEMAS[tables.TRAINING_COMPLETIONS])
 
 
+def _current_by_anti_join(con: SQLBackend) -> None:
+    con.create_view(tables.CURRENT_CRIMES, current_crimes_expr(con.table(tables.CRIMES)), overwrite=True)
+
+
 def _audits(con: SQLBackend) -> None:
     existing = set(con.list_tables())
     for name in (tables.AUDIT_SAMPLES, tables.AUDIT_SAMPLE_CRIMES, tables.AUDIT_REVIEWS, tables.AUDIT_ANSWERS):
@@ -129,6 +140,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     (10, "victim referrals: offered, made, accepted and declined events", _referral_events),
     (11, "officer training completions (officers as keyed tokens)", _training_completions),
     (12, "dip-sample audits: samples, their crimes, reviews and answers", _audits),
+    (13, "current_crimes view: the latest version found by an anti-join, not by ranking every version",
+     _current_by_anti_join),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
