@@ -168,6 +168,9 @@ def build_profile(
     if req.permutations is not None and req.permutations < 99:
         raise ConfigError(f"{req.permutations} permutations are too few for hot-spot p-values",
                           "use --permutations 99 or more (9999, the default, for published figures)")
+    # the statistics libraries (a second or more to import) are imported in a thread while the
+    # store's first queries run; they must be in before a second process is forked
+    imported = import_in_background("statsmodels.stats.rates", *(("esda",) if req.geography else ()))
     period, as_of, span = resolve_window(store, req.period, req.to, req.as_of, force)
     req = dataclasses.replace(req, as_of=as_of)
     profile = Profile(period, period.previous(), req.family, codes, as_of)
@@ -176,11 +179,10 @@ def build_profile(
     family = with_stored_forms(crimes_in(store, codes, None, as_of).select(*_COLUMNS), store, as_of)
     with ExitStack() as stack:
         crimes = stack.enter_context(store.materialised(family))
-        # the window's MO texts are read in a second process while the core tables are built,
-        # and the hot-spot statistics' libraries imported in a thread while the core tables' queries run
-        ahead = stack.enter_context(detections_ahead(store, within(crimes, period).mo_text.to_pyarrow().to_pylist(),
-                                                     lexicon))
-        imported = import_in_background("esda") if req.geography else None
+        texts = within(crimes, period).mo_text.to_pyarrow().to_pylist()
+        imported()
+        # the window's MO texts are read in a second process while the core and risk tables are built
+        ahead = stack.enter_context(detections_ahead(store, texts, lexicon))
         profile.tables = {
             "volumes": volumes(crimes, period, force),
             "volumes_by_relationship": volumes_by_relationship(crimes, period),
@@ -194,8 +196,6 @@ def build_profile(
             "risk_assessment": risk_assessment(crimes, period, force),
             "handling_by_relationship": handling_by_relationship(crimes, period),
         }
-        if imported is not None:
-            imported()  # before the geography forks its second processes
         # the hot-spot statistics run in second processes from here on, and the MO texts' process may still
         # be running: the risk and case tables are built first, so the people tables wait the least for it
         geography = stack.enter_context(geography_tables(store, period, req, force, config)) if req.geography else None
