@@ -60,7 +60,10 @@ def _with_measures(targets: ir.Table, linked: ir.Table, settings: RiskSettings, 
     t = targets
     for entity, measures in needed.items():
         key = ENTITY_KEYS[entity]
-        m = entity_measures(linked, entity, start, end, measures)  # type: ignore[arg-type]
+        # only the people the targets name: their histories whole, no one else's
+        people = targets.select(_named=targets[key])
+        named = linked.semi_join(people, linked[key] == people._named)
+        m = entity_measures(named, entity, start, end, measures)  # type: ignore[arg-type]
         m = m.select(_k=m[key], **{_PREFIX[entity] + name: m[name] for name in sorted(measures)})
         t = t.left_join(m, t[key] == m._k).drop("_k")
         t = t.mutate(**{_PREFIX[entity] + name: t[_PREFIX[entity] + name] - t[_OWN_FLAG[name]]
