@@ -42,6 +42,14 @@ class Pending(Generic[T]):
         return self._value  # type: ignore[return-value]
 
 
+#: How far a yielding child lowers its priority (``nice``; 0 is normal, 19 the lowest).
+_YIELD = 5
+
+
+def _lower_priority() -> None:
+    os.nice(_YIELD)
+
+
 def can_fork() -> bool:
     """Whether a second process is worth starting: two cores or more for this process, on Linux,
     where ``fork`` is the default start method (macOS offers it but it is unsafe there once
@@ -60,10 +68,13 @@ def _from_child(future: Future[T], fn: Callable[..., T], args: tuple[Any, ...]) 
 
 
 @contextmanager
-def in_second_process(fn: Callable[..., T], *args: Any, fork: bool = True) -> Iterator[Pending[T]]:
+def in_second_process(fn: Callable[..., T], *args: Any, fork: bool = True, yielding: bool = False
+                      ) -> Iterator[Pending[T]]:
     """Start ``fn(*args)`` in a forked child (``fork`` and :func:`can_fork`), or leave it to run in
     this process when asked for. A child that cannot be started, or dies, leaves the work to this
     process; a child whose result is never asked for (the caller failed) is stopped on the way out.
+    A ``yielding`` child runs at a lower priority: where the cores are all busy, work whose result
+    is wanted sooner goes first.
 
     Examples
     --------
@@ -77,7 +88,8 @@ def in_second_process(fn: Callable[..., T], *args: Any, fork: bool = True) -> It
     if not (fork and can_fork()):
         yield Pending(lambda: fn(*args), forked=False)
         return
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_lower_priority if yielding else None)
     future: Future[T] | None = None
     gc.freeze()  # the child's collector then leaves the parent's objects alone: fewer pages copied
     try:

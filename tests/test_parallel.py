@@ -36,6 +36,18 @@ def test_the_child_gives_the_result_this_process_would() -> None:
         assert pending.result() == _square_sum(list(range(100))) == pending.result()
 
 
+def _priority() -> int:
+    return os.nice(0)
+
+
+@needs_fork
+def test_a_yielding_child_runs_at_a_lower_priority() -> None:
+    here = os.nice(0)
+    with in_second_process(_priority) as normal, in_second_process(_priority, yielding=True) as yielding:
+        assert normal.result() == here and yielding.result() == min(here + 5, 19)
+    assert os.nice(0) == here  # this process keeps its own
+
+
 @needs_fork
 def test_a_child_that_dies_leaves_the_work_to_this_process() -> None:
     with in_second_process(_dies_in_the_child, [1, 2, 3]) as pending:

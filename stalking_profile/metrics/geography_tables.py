@@ -104,8 +104,10 @@ def geography_tables(store: Store, period: Period, req: ProfileRequest, force: F
         level, values = _hotspot_values(areas, crimes, placed, families, lookup, out["wards"], population is not None,
                                         lsoa_pop)
     # arrays back from the children: no Arrow there
-    with in_second_process(_statistics, req, level, values, "gi") as gi, \
-            in_second_process(_statistics, req, level, values, "moran") as moran:
+    # the statistics' children yield to this process and to the MO texts' child: their results are
+    # wanted last, and the people tables wait on the MO texts
+    with in_second_process(_statistics, req, level, values, "gi", yielding=True) as gi, \
+            in_second_process(_statistics, req, level, values, "moran", yielding=True) as moran:
 
         def finish() -> tuple[dict[str, pa.Table], list[str]]:
             for results in (gi.result(), moran.result()):

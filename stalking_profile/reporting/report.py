@@ -15,10 +15,8 @@ from stalking_profile.errors import ConfigError
 from stalking_profile.force import Force, load_force
 from stalking_profile.metrics.config import ProfileConfig
 from stalking_profile.metrics.profile import Profile, ProfileRequest, build_profile
-from stalking_profile.parallel import in_background
 from stalking_profile.reporting.compose import MapMaker, compose
 from stalking_profile.reporting.document import Chart, Document
-from stalking_profile.reporting.maps import warm_up
 from stalking_profile.reporting.page import ChartImages, render_html
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
@@ -106,7 +104,6 @@ def make_report(store: Store, request: ProfileRequest, force: Force | None = Non
     """Build the profile for ``request`` and compose its report."""
     force = force or load_force()
     profile = build_profile(store, request, force, config)
-    in_background(warm_up, "charts")  # while the document is composed (no second process is forked after this)
     source, rejected = _source(store, profile.as_of)
     maps = _map_maker(store, force) if request.geography else None
     document = compose(profile, force, source=source, generated=generated, rejected=rejected, maps=maps)
