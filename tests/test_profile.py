@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import datetime as dt
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,9 @@ def test_rolling_12m_by_hand(tmp_path: Path, store: Store, options: IngestOption
         month = dt.date(2019 + (3 + m) // 12, (3 + m) % 12 + 1, 10)
         rows += [{"recorded_date": month.isoformat(), "domestic_flag": "Y" if m % 2 == 0 else "N"}] * (m + 1)
     ingest(write_csv(tmp_path / "r.csv", rows_of(*rows)), store, options)
-    profile = build_profile(store, ProfileRequest(to="2021-03"))
+    started = threading.Event()
+    profile = build_profile(store, ProfileRequest(to="2021-03"), meanwhile=started.set)
+    assert started.wait(10)  # the work handed to build_profile ran alongside it
     table = {r["month"]: r for r in profile.tables["rolling_12m"].to_pylist()}
     assert sorted(table) == [f"{y}-{m:02d}" for y, m in [(2020, 3)] + [(2020, k) for k in range(4, 13)]
                              + [(2021, k) for k in range(1, 4)]]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 
@@ -36,7 +37,7 @@ from stalking_profile.metrics.trends import rolling_12m
 from stalking_profile.metrics.volumes import volumes, volumes_by_relationship
 from stalking_profile.online.cache import detections_ahead
 from stalking_profile.online.lexicon import Lexicon, load_lexicon
-from stalking_profile.parallel import import_in_background
+from stalking_profile.parallel import import_in_background, in_background
 from stalking_profile.people.review import risk_tables, with_stored_forms
 from stalking_profile.people.settings import RiskSettings, load_risk_settings
 from stalking_profile.store.connection import Store
@@ -157,8 +158,12 @@ def build_profile(
     store: Store, request: ProfileRequest | None = None, force: Force | None = None,
     config: ProfileConfig | None = None, lexicon: Lexicon | None = None,
     demographics_config: DemographicsConfig | None = None, risk: RiskSettings | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Profile:
-    """Build every core table for the requested window (default: the last 12 complete months)."""
+    """Build every core table for the requested window (default: the last 12 complete months).
+
+    ``meanwhile`` is started in a thread once no more second processes will be forked, while the
+    store's longest queries run (the report starts its chart renderer there)."""
     req = request or ProfileRequest()
     force = force or load_force()
     config = config or load_config()
@@ -199,6 +204,8 @@ def build_profile(
         # the hot-spot statistics run in second processes from here on, and the MO texts' process may still
         # be running: the risk and case tables are built first, so the people tables wait the least for it
         geography = stack.enter_context(geography_tables(store, period, req, force, config)) if req.geography else None
+        if meanwhile is not None:  # every second process is forked by now
+            in_background(meanwhile, "meanwhile")
         later: dict[str, pa.Table] = {}
         later_notes: list[str] = []
         if req.cumulative and req.audience == "internal":

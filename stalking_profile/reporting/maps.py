@@ -105,6 +105,13 @@ def render(spec: dict[str, Any], fmt: Literal["png", "svg"] = "png", scale: floa
     return vlc.vegalite_to_png(spec, scale=scale)  # type: ignore[no-any-return]
 
 
+def warm_up() -> None:
+    """Draw a one-bar chart, so that vl-convert's start (half a second of its JavaScript engine and
+    Vega, holding the GIL) is over before the report's first real chart."""
+    render({"data": {"values": [{"a": 1}]}, "mark": "bar", "encoding": {"x": {"field": "a", "type": "quantitative"}}},
+           "svg")
+
+
 #: What a map can show, from which profile table.
 MEASURES = ("value", "gi", "adjusted")
 

@@ -8,8 +8,6 @@ escaped by Jinja2; only the SVG that vl-convert draws is inserted as markup.
 from __future__ import annotations
 
 import base64
-import os
-from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from typing import Any, Literal
 
@@ -36,14 +34,10 @@ class ChartImages:
         return self._cache[key]
 
     def draw(self, charts: list[Chart], fmt: Literal["svg", "png"]) -> None:
-        """Draw every chart not drawn yet, two at a time (vl-convert releases the GIL while it
-        draws, so two threads on two cores take half as long)."""
-        todo = list({id(c): c for c in charts if (id(c), fmt) not in self._cache}.values())
-        if len(todo) < 2:
-            return
-        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-            for chart, image in zip(todo, pool.map(lambda c: render(c.spec, fmt), todo), strict=True):
-                self._cache[(id(chart), fmt)] = image
+        """Draw every chart not drawn yet, one at a time: vl-convert holds the GIL while it draws,
+        so two threads took as long as one (0.45-0.62 s against 0.51 s for the 1M-row report's SVGs)."""
+        for chart in charts:
+            self.get(chart, fmt)
 
 
 def _template() -> jinja2.Template:

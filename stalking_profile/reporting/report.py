@@ -17,6 +17,7 @@ from stalking_profile.metrics.config import ProfileConfig
 from stalking_profile.metrics.profile import Profile, ProfileRequest, build_profile
 from stalking_profile.reporting.compose import MapMaker, compose
 from stalking_profile.reporting.document import Chart, Document
+from stalking_profile.reporting.maps import warm_up
 from stalking_profile.reporting.page import ChartImages, render_html
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
@@ -103,7 +104,8 @@ def make_report(store: Store, request: ProfileRequest, force: Force | None = Non
                 config: ProfileConfig | None = None, generated: dt.date | None = None) -> Report:
     """Build the profile for ``request`` and compose its report."""
     force = force or load_force()
-    profile = build_profile(store, request, force, config)
+    # the chart renderer starts while the profile's longest queries run, not before the first chart
+    profile = build_profile(store, request, force, config, meanwhile=warm_up)
     source, rejected = _source(store, profile.as_of)
     maps = _map_maker(store, force) if request.geography else None
     document = compose(profile, force, source=source, generated=generated, rejected=rejected, maps=maps)
