@@ -24,6 +24,7 @@ from stalking_profile.metrics.hotspot_tables import (
     counts_by,
     hotspot_rows,
     lsoa_areas,
+    varies,
     ward_areas,
     with_denominator,
 )
@@ -176,7 +177,7 @@ def _hotspots(req: ProfileRequest, levels: dict[str, tuple[Areas, str, Series]])
     rows: list[dict[str, Any]] = []
     for level, (areas, measure, series) in levels.items():
         for family, values in series.items():
-            if " " not in family:  # the splits serve the overlap table only
+            if _mapped(family):
                 rows += hotspot_rows(level, areas, family, measure, values, permutations, req.seed)
     return pa.Table.from_pylist(rows, schema=HOTSPOT_SCHEMA)
 
@@ -192,7 +193,7 @@ def _statistics(req: ProfileRequest, level: str, levels: dict[str, tuple[Areas, 
         codes, w = areas[0], areas[3]
         for family, values in series.items():
             y = area_values(codes, values)
-            mapped = " " not in family and y.any() and y.std() > 0  # as hotspot_rows
+            mapped = _mapped(family) and varies(y)  # what hotspot_rows computes
             if share == "gi" and (mapped or (name == level and family in compared and y.any())):
                 gi_star(y, w, permutations, req.seed)
             elif share == "moran" and mapped:
@@ -201,7 +202,7 @@ def _statistics(req: ProfileRequest, level: str, levels: dict[str, tuple[Areas, 
         (codes, _, _, w), _, series = levels[level]
         for a, b in _overlap_pairs(req):
             x, y = area_values(codes, series[a]), area_values(codes, series[b])
-            if x.std() > 0 and y.std() > 0:  # as compare
+            if varies(x) and varies(y):  # what compare computes
                 bivariate_moran(x, y, w, permutations, req.seed)
     return {name: computed(areas[3]) for name, (areas, _, _) in levels.items()}
 
@@ -278,6 +279,12 @@ def _overlap_rows(req: ProfileRequest, level: str, levels: dict[str, tuple[Areas
     areas, _, series = levels[level]
     return [compare(level, areas, (a, series[a]), (b, series[b]), permutations, req.seed)
             for a, b in _overlap_pairs(req)]
+
+
+def _mapped(series: str) -> bool:
+    """Whether a series is an offence family the hot-spot table maps; the domestic and
+    non-domestic splits ("stalking domestic") serve the overlap table only."""
+    return " " not in series
 
 
 def _overlap_pairs(req: ProfileRequest) -> tuple[tuple[str, str], ...]:

@@ -18,8 +18,8 @@ import shapely
 from stalking_profile.spatial.geography import AreaSet
 from stalking_profile.spatial.hotspots import classify_gi, classify_lisa, contiguity, gi_star, local_moran
 
-__all__ = ["HOTSPOT_SCHEMA", "Areas", "area_values", "counts_by", "hotspot_rows", "lsoa_areas", "ward_areas",
-           "ward_polygons", "with_denominator"]
+__all__ = ["HOTSPOT_SCHEMA", "Areas", "area_values", "counts_by", "hotspot_rows", "lsoa_areas", "varies",
+           "ward_areas", "ward_polygons", "with_denominator"]
 
 HOTSPOT_SCHEMA = pa.schema([
     ("level", pa.string()), ("area_code", pa.string()), ("area_name", pa.string()), ("district", pa.string()),
@@ -74,7 +74,7 @@ def hotspot_rows(level: str, areas: Areas, family: str, measure: str, values: di
     Pass areas through :func:`with_denominator` first when the values are rates."""
     codes, names, districts, w = areas
     y = area_values(codes, values)
-    if not y.any() or y.std() == 0:  # nothing, or the same everywhere: no spot can stand out
+    if not varies(y):
         return []
     gi = gi_star(y, w, permutations, seed)
     lisa = local_moran(y, w, permutations, seed)
@@ -97,6 +97,17 @@ def area_values(codes: list[str], values: dict[str, float]) -> npt.NDArray[np.fl
     [1.0, 0.0, 2.0]
     """
     return np.array([values.get(c, 0.0) for c in codes], dtype=float)
+
+
+def varies(y: npt.NDArray[np.float64]) -> bool:
+    """Whether ``y`` differs between areas: with nothing, or the same everywhere, no spot can stand out.
+
+    Examples
+    --------
+    >>> varies(np.array([0.0, 0.0])), varies(np.array([2.0, 2.0])), varies(np.array([0.0, 1.0]))
+    (False, False, True)
+    """
+    return bool(y.any()) and float(y.std()) > 0
 
 
 def _num(value: float) -> float | None:

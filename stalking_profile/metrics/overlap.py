@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from stalking_profile.metrics.hotspot_tables import area_values
+from stalking_profile.metrics.hotspot_tables import area_values, varies
 from stalking_profile.spatial.hotspots import bivariate_moran, classify_gi, gi_star
 
 __all__ = ["OVERLAP_SCHEMA", "compare", "jaccard", "spearman_ci", "top_areas"]
@@ -120,7 +120,7 @@ def compare(level: str, areas: tuple[list[str], list[str], list[str], Any], firs
     top_x, top_y = top_areas(codes, x), top_areas(codes, y)
     hot_x, hot_y = _hot(codes, x, w, permutations, seed), _hot(codes, y, w, permutations, seed)
     moran_i = moran_p = None
-    if x.std() > 0 and y.std() > 0:
+    if varies(x) and varies(y):
         moran_i, moran_p = bivariate_moran(x, y, w, permutations, seed)
         moran_i = round(moran_i, 4)
     row = {"level": level, "area_code": None, "area_name": f"all {level}s", "district": "Force",

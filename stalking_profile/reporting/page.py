@@ -33,12 +33,6 @@ class ChartImages:
             self._cache[key] = render(chart.spec, fmt)
         return self._cache[key]
 
-    def draw(self, charts: list[Chart], fmt: Literal["svg", "png"]) -> None:
-        """Draw every chart not drawn yet, one at a time: vl-convert holds the GIL while it draws,
-        so two threads took as long as one (0.45-0.62 s against 0.51 s for the 1M-row report's SVGs)."""
-        for chart in charts:
-            self.get(chart, fmt)
-
 
 def _template() -> jinja2.Template:
     folder = resources.files("stalking_profile").joinpath("data/templates")
@@ -88,6 +82,5 @@ def render_html(document: Document, mode: Mode = "screen", images: ChartImages |
     (True, True, True)
     """
     images = images or ChartImages()
-    images.draw([b for b in document.blocks if isinstance(b, Chart)], "svg" if mode == "screen" else "png")
     blocks = [_block(b, mode, images) for b in document.blocks]
     return _template().render(front=document.front, toc=document.headings(), blocks=blocks, css=_css())

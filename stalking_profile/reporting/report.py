@@ -127,7 +127,6 @@ def write_report(report: Report, fmt: ReportFormat, out: Path) -> Path:
     elif fmt == "docx":
         from stalking_profile.reporting.word import render_docx
 
-        report.images.draw([b for b in report.document.blocks if isinstance(b, Chart)], "png")
         render_docx(report.document, out, lambda chart: report.images.get(chart, "png"))
     else:
         from stalking_profile.reporting.tables import write_profile
