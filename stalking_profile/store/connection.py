@@ -12,7 +12,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -43,9 +43,40 @@ class Store:
     def table(self, name: str) -> ibis.Table:
         return self.con.table(name)
 
+    #: batch ``as_of`` -> the last crimes batch up to it, where no crime up to it has a second version
+    _single: dict[int, int | None] = field(default_factory=dict, init=False, repr=False, compare=False)
+
     def current_crimes(self, as_of: int | None = None) -> ibis.Table:
         """Latest version of every crime, or as it stood after batch ``as_of``."""
-        return current_crimes_expr(self.table(tables.CRIMES), as_of)
+        crimes = self.table(tables.CRIMES)
+        single, last = self._single_versions(as_of)
+        if single:  # every row is its crime's only version: no versions to look for
+            return crimes.filter(crimes.batch_id <= (last or 0))
+        return current_crimes_expr(crimes, as_of)
+
+    def _single_versions(self, as_of: int | None) -> tuple[bool, int | None]:
+        """Whether no crime has a second version up to batch ``as_of`` (and the last crimes batch
+        up to it). Ingest counts, for each batch, the rows it stores for crimes already in the store
+        (``rows_changed``); where every count is 0 each crime has one row, and the anti-join that
+        finds replaced versions (a tenth of a second a query on a million crimes, asked a dozen
+        times by a report) is left out. A count is unknown (NULL) only in a batch from before
+        counts were kept: then the versions are looked for. Batches never change once written,
+        so the answer for a given ``as_of`` is kept."""
+        if as_of is not None and as_of in self._single:
+            return True, self._single[as_of]
+        batches = self.table(tables.BATCHES)
+        batches = batches.filter(batches.source_kind == "crimes")
+        if as_of is not None:
+            batches = batches.filter(batches.batch_id <= as_of)
+        row = batches.aggregate(changed=batches.rows_changed.fill_null(1).sum(),
+                                last=batches.batch_id.max()).to_pyarrow().to_pylist()[0]
+        if row["changed"]:
+            return False, None
+        # the rows read are those up to the last batch seen here, even if another process adds one meanwhile
+        last = None if row["last"] is None else int(row["last"])
+        if as_of is not None:
+            self._single[as_of] = last
+        return True, last
 
     def meta(self, key: str) -> str | None:
         t = self.table(tables.META)
