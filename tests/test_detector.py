@@ -27,6 +27,7 @@ The measured figures are printed at the end of the test run (see conftest.py).
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -211,18 +212,53 @@ def test_a_users_lexicon_replaces_the_shipped_one(tmp_path: Path) -> None:
     assert detect("He sent a carrier pigeon.", load_lexicon(str(mine))).detected
 
 
+def _plain(terms: list[str]) -> re.Pattern[str]:
+    """The lexicon's patterns as first written: one alternation of the terms, longest first,
+    tried whole at every place. The faster patterns must find exactly what these find."""
+    from stalking_profile.online.lexicon import _alternation
+
+    return re.compile(rf"(?<![\w/])(?<!\w')(?:{_alternation(terms)})(?![\w/]|'\w)", re.IGNORECASE)
+
+
+def _labelled_pieces() -> list[str]:
+    texts = [r["text"] for name in FLOORS for r in csv.DictReader((DATA / f"mo_labelled_{name}.csv").open(
+        encoding="utf-8", newline=""))]
+    return texts + [w for t in texts for w in t.split()]
+
+
 def test_the_quick_first_test_finds_what_the_plain_alternation_finds() -> None:
     """``any_term`` groups the terms by first letter for speed; on every labelled text, and on every
     word of them, it finds a term exactly where one alternation of all the terms does."""
-    from stalking_profile.online.lexicon import _bounded
-
     lexicon = load_lexicon()
-    plain = _bounded([t for c in lexicon.categories for t in _terms_of(c.name)])
-    texts = [r["text"] for name in FLOORS for r in csv.DictReader((DATA / f"mo_labelled_{name}.csv").open(
-        encoding="utf-8", newline=""))]
-    pieces = texts + [w for t in texts for w in t.split()]
+    plain = _plain([t for c in lexicon.categories for t in _terms_of(c.name)])
+    pieces = _labelled_pieces()
     assert len(pieces) > 20_000
     assert [lexicon.any_term.search(p) is None for p in pieces] == [plain.search(p) is None for p in pieces]
+
+
+def test_every_pattern_finds_the_matches_of_its_plain_alternation() -> None:
+    """Each category's and each context rule's pattern sends a word start to the terms that can
+    begin with its letter; on every labelled text and word it finds the same matches, with the
+    same extent, as the alternation tried whole (which term wins at a place depends on the order)."""
+    import tomllib
+
+    shipped = tomllib.loads((Path(__file__).parents[1] / "stalking_profile/data/technology.toml").read_text("utf-8"))
+    lexicon = load_lexicon()
+    compiled = {c.name: c.pattern for c in lexicon.categories}
+    written = {c["name"]: c["terms"] for c in shipped["category"]}
+    keys = {"negation_cues": "negation", "negation_after": "negation_after", "scope_breakers": "scope_breaker",
+            "other_actors": "other_actor", "own_use_verbs": "own_use", "not_technology": "not_technology",
+            "damage_verbs": "damage", "devices_alone": "devices_alone"}
+    for key, field in keys.items():
+        compiled[key], written[key] = getattr(lexicon, field), shipped["context"][key]
+    pieces = _labelled_pieces()
+    for name, pattern in compiled.items():
+        plain = _plain(written[name])
+        assert [[m.span() for m in pattern.finditer(p)] for p in pieces] == \
+            [[m.span() for m in plain.finditer(p)] for p in pieces], name
+    # where the order decides: the longer term wins, whichever letter each begins with
+    fast = load_lexicon().categories[0].pattern
+    assert [m.group(0) for m in fast.finditer("see fb.com and her insta story")] == ["fb.com", "insta story"]
 
 
 def _terms_of(category: str) -> list[str]:

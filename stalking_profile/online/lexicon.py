@@ -7,8 +7,10 @@ category before any text is read.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -26,14 +28,52 @@ def _alternation(terms: list[str] | tuple[str, ...]) -> str:
 
 
 def _bounded(terms: list[str] | tuple[str, ...]) -> re.Pattern[str]:
-    """One pattern matching any term as whole words (no letter, digit or ``'`` either side)."""
-    return re.compile(rf"(?<![\w/])(?<!\w')(?:{_alternation(terms)})(?![\w/]|'\w)", re.IGNORECASE)
+    r"""One pattern matching any term as whole words (no letter, digit or ``'`` either side):
+    :func:`_alternation`, with each word start sent to the terms that can begin with its letter
+    (:func:`_dispatched`), which finds the same matches in a third of the time.
+
+    Examples
+    --------
+    >>> p = _bounded(["texts?", "text(?:ed|ing)", r"\w+\.com", "(?:face|snap)book"])
+    >>> [m.group(0) for m in p.finditer("Texted her, then texts on example.com; not facebooked")]
+    ['Texted', 'texts', 'example.com']
+    """
+    return re.compile(rf"(?<![\w/])(?<!\w')(?:{_dispatched(terms)})(?![\w/]|'\w)", re.IGNORECASE)
 
 
-def _top_level_bar(term: str) -> bool:
-    """Whether ``term`` has a ``|`` outside any group or character class ("a|b", not "(?:a|b)")."""
+def _first_letter(term: str) -> str | None:
+    """The letter or digit (lower case) every match of ``term`` begins with, or None when that is
+    not plain from its text (a group, a class, a quantified first letter, a top-level ``|``)."""
+    first = term[:1].lower()
+    if first.isascii() and first.isalnum() and term[1:2] not in ("?", "*", "+", "{") and not _top_level_bar(term):
+        return first
+    return None
+
+
+def _dispatched(terms: list[str] | tuple[str, ...]) -> str:
+    """:func:`_alternation` of ``terms`` as one group per first letter, each holding, in the same
+    order, the terms that begin with that letter and those that may begin with any character; then
+    those last on their own. A term opening with a group of alternatives counts as one term per
+    alternative, in its place (:func:`_opening_alternatives`). At any place, the terms tried and
+    their order are those of :func:`_alternation` less the terms that cannot begin there: the same
+    match, found without trying every term at every word."""
+    ordered = [each for whole in sorted(terms, key=len, reverse=True) for each in _opening_alternatives(whole)]
+    firsts = [_first_letter(t) for t in ordered]
+    groups = []
+    for letter in sorted({f for f in firsts if f is not None}):
+        these = [t for t, f in zip(ordered, firsts, strict=True) if f in (letter, None)]
+        groups.append(f"(?={re.escape(letter)})(?:{'|'.join(f'(?:{t})' for t in these)})")
+    anywhere = [t for t, f in zip(ordered, firsts, strict=True) if f is None]
+    if anywhere:
+        groups.append("|".join(f"(?:{t})" for t in anywhere))
+    return "|".join(groups)
+
+
+def _top_level(term: str) -> Iterator[tuple[int, str, int]]:
+    """``(index, character, depth)`` for each character of ``term`` outside any character class
+    and not escaped, ``depth`` being the groups open before it."""
     depth, in_class, escaped = 0, False, False
-    for ch in term:
+    for k, ch in enumerate(term):
         if escaped:
             escaped = False
         elif ch == "\\":
@@ -42,20 +82,56 @@ def _top_level_bar(term: str) -> bool:
             in_class = ch != "]"
         elif ch == "[":
             in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            return True
-    return False
+        else:
+            if ch == ")":
+                depth -= 1
+            yield k, ch, depth
+            if ch == "(":
+                depth += 1
+
+
+def _top_level_bar(term: str) -> bool:
+    """Whether ``term`` has a ``|`` outside any group or character class ("a|b", not "(?:a|b)")."""
+    return any(ch == "|" and depth == 0 for _, ch, depth in _top_level(term))
+
+
+def _opening_alternatives(term: str) -> list[str]:
+    """``term`` as the terms its opening group's alternatives make: ``(?:a|b)c`` is ``ac`` and
+    ``bc``, and so on into each of them. A term that does not open with a plain group (``(?:``,
+    no quantifier after it) is itself.
+
+    Examples
+    --------
+    >>> _opening_alternatives("(?:x ?box|ps[345]) (?:chats?|party)")
+    ['x ?box (?:chats?|party)', 'ps[345] (?:chats?|party)']
+    >>> _opening_alternatives("(?:(?:air|apple) ?tag|tile)s? found")
+    ['air ?tags? found', 'apple ?tags? found', 'tiles? found']
+    >>> _opening_alternatives("(?:new )?(?:profiles?|accounts?)")  # the group is optional: left whole
+    ['(?:new )?(?:profiles?|accounts?)']
+    """
+    if not term.startswith("(?:"):
+        return [term]
+    cuts, end = [2], None
+    for k, ch, depth in _top_level(term):
+        if k > 0 and depth == 1 and ch == "|":
+            cuts.append(k)
+        elif depth == 0 and ch == ")":
+            end = k
+            break
+    if end is None or term[end + 1:end + 2] in ("?", "*", "+", "{"):
+        return [term]
+    cuts.append(end)
+    rest = term[end + 1:]
+    return [expanded for a, b in itertools.pairwise(cuts) for expanded in _opening_alternatives(term[a + 1:b] + rest)]
 
 
 def _any_term(terms: list[str]) -> re.Pattern[str]:
     """Whether any term occurs, for a quick first test: the same terms as :func:`_bounded`, grouped by
     their first letter so that a word start is tried against its letter's terms only (one big
-    alternation was tried whole at every word, 80 us a text). Terms that do not start with a plain
-    letter or digit (a group, a class, a quantified first letter) are tried everywhere.
+    alternation was tried whole at every word, 80 us a text). A term opening with a group of
+    alternatives is first made into one term per alternative (:func:`_opening_alternatives`), so
+    that they too are grouped; terms that still do not start with a plain letter or digit (a
+    class, a quantified first letter) are tried everywhere.
 
     Examples
     --------
@@ -65,13 +141,12 @@ def _any_term(terms: list[str]) -> re.Pattern[str]:
     """
     groups: dict[str, list[str]] = {}
     anywhere: list[str] = []
-    for term in terms:
-        first = term[:1].lower()
-        if first.isascii() and first.isalnum() and term[1:2] not in ("?", "*", "+", "{") \
-                and not _top_level_bar(term):
-            groups.setdefault(first, []).append(term)
-        else:
+    for term in (each for whole in terms for each in _opening_alternatives(whole)):
+        first = _first_letter(term)
+        if first is None:
             anywhere.append(term)
+        else:
+            groups.setdefault(first, []).append(term)
     parts = [f"(?={re.escape(ch)})(?:{_alternation(ts)})" for ch, ts in sorted(groups.items())]
     if anywhere:
         parts.append(f"(?:{_alternation(anywhere)})")
