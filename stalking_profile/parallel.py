@@ -31,10 +31,15 @@ T = TypeVar("T")
 class Pending(Generic[T]):
     """A result to come: :meth:`result` waits for it (or computes it) and keeps it."""
 
-    def __init__(self, get: Callable[[], T], forked: bool) -> None:
-        self._get, self.forked = get, forked
+    def __init__(self, get: Callable[[], T], forked: bool, ready: Callable[[], bool] | None = None) -> None:
+        self._get, self.forked, self._ready = get, forked, ready
         self.done = False
         self._value: T | None = None
+
+    def ready(self) -> bool:
+        """Whether :meth:`result` would give the result without waiting for a child (work left to
+        this process is never ready: it is done when asked for)."""
+        return self.done or (self._ready is not None and self._ready())
 
     def result(self) -> T:
         if not self.done:
@@ -102,7 +107,7 @@ def in_second_process(fn: Callable[..., T], *args: Any, fork: bool = True, yield
         yield Pending(lambda: fn(*args), forked=False)
         return
     started = future
-    pending = Pending(lambda: _from_child(started, fn, args), forked=True)
+    pending = Pending(lambda: _from_child(started, fn, args), forked=True, ready=started.done)
     try:
         yield pending
     finally:

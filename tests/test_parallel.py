@@ -57,8 +57,19 @@ def test_a_child_that_dies_leaves_the_work_to_this_process() -> None:
 def test_without_a_second_process_the_work_runs_here_when_asked() -> None:
     calls: list[int] = []
     with in_second_process(lambda: calls.append(1) or 5, fork=False) as pending:
-        assert not pending.forked and calls == []
-        assert pending.result() == 5 and pending.result() == 5 and calls == [1]
+        assert not pending.forked and calls == [] and not pending.ready()  # asking would do the work
+        assert pending.result() == 5 and pending.result() == 5 and calls == [1] and pending.ready()
+
+
+@needs_fork
+def test_a_childs_result_is_ready_once_the_child_has_finished() -> None:
+    with in_second_process(time.sleep, 1.0) as slow, in_second_process(_square_sum, [1, 2]) as quick:
+        assert not slow.ready()  # still sleeping: asking would wait
+        deadline = time.monotonic() + 30
+        while not quick.ready() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert quick.ready() and not quick.done  # finished, and not yet asked for
+        assert quick.result() == 5 and slow.result() is None and slow.ready()
 
 
 @needs_fork

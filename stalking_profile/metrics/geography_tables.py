@@ -32,7 +32,7 @@ from stalking_profile.metrics.overlap import OVERLAP_SCHEMA, compare
 from stalking_profile.metrics.periods import Period
 from stalking_profile.metrics.selection import within
 from stalking_profile.metrics.wards import WARD_SCHEMA, family_masks, placement_counts, ward_table
-from stalking_profile.parallel import in_second_process
+from stalking_profile.parallel import in_background, in_second_process
 from stalking_profile.spatial.assign import place_crimes
 from stalking_profile.spatial.geography import AreaSet, default_lsoas
 from stalking_profile.spatial.hotspots import bivariate_moran, computed, gi_star, local_moran, remember
@@ -55,9 +55,10 @@ _PLACE_COLUMNS = ("crime_ref", "offence_code", "domestic_flag", "ward_code", "ls
 
 @contextmanager
 def geography_tables(store: Store, period: Period, req: ProfileRequest, force: Force, config: ProfileConfig
-                     ) -> Iterator[Callable[[], tuple[dict[str, pa.Table], list[str]]]]:
+                     ) -> Iterator[Callable[[Callable[[], object] | None], tuple[dict[str, pa.Table], list[str]]]]:
     """Placement of the window's crimes, ward rates when the ward lookup has been imported, and the
-    hot spots and their overlap: call the function this yields for the tables and their notes.
+    hot spots and their overlap: call the function this yields for the tables and their notes,
+    giving it what to start in a thread if it must wait for the hot spots (or None).
 
     The hot-spot statistics take seconds at 9,999 permutations. They start in two second processes
     when the ``with`` is entered, so what the caller does inside it runs alongside them.
@@ -110,7 +111,9 @@ def geography_tables(store: Store, period: Period, req: ProfileRequest, force: F
     with in_second_process(_statistics, req, level, values, "gi", yielding=True) as gi, \
             in_second_process(_statistics, req, level, values, "moran", yielding=True) as moran:
 
-        def finish() -> tuple[dict[str, pa.Table], list[str]]:
+        def finish(meanwhile: Callable[[], object] | None = None) -> tuple[dict[str, pa.Table], list[str]]:
+            if meanwhile is not None and not (gi.ready() and moran.ready()):
+                in_background(meanwhile, "meanwhile")  # while this process waits for the children
             for results in (gi.result(), moran.result()):
                 for name, held in results.items():
                     remember(values[name][0][3], held)

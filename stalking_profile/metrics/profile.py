@@ -37,7 +37,7 @@ from stalking_profile.metrics.trends import rolling_12m
 from stalking_profile.metrics.volumes import volumes, volumes_by_relationship
 from stalking_profile.online.cache import detections_ahead
 from stalking_profile.online.lexicon import Lexicon, load_lexicon
-from stalking_profile.parallel import import_in_background, in_background
+from stalking_profile.parallel import import_in_background
 from stalking_profile.people.review import risk_tables, with_stored_forms
 from stalking_profile.people.settings import RiskSettings, load_risk_settings
 from stalking_profile.store.connection import Store
@@ -162,8 +162,8 @@ def build_profile(
 ) -> Profile:
     """Build every core table for the requested window (default: the last 12 complete months).
 
-    ``meanwhile`` is started in a thread once no more second processes will be forked, while the
-    store's longest queries run (the report starts its chart renderer there)."""
+    ``meanwhile`` is started in a thread if this process, every other table built, has to wait for
+    the hot spots' second processes (the report starts its chart renderer there)."""
     req = request or ProfileRequest()
     force = force or load_force()
     config = config or load_config()
@@ -173,9 +173,6 @@ def build_profile(
     if req.permutations is not None and req.permutations < 99:
         raise ConfigError(f"{req.permutations} permutations are too few for hot-spot p-values",
                           "use --permutations 99 or more (9999, the default, for published figures)")
-    # the statistics libraries (a second or more to import) are imported in a thread while the
-    # store's first queries run; they must be in before a second process is forked
-    imported = import_in_background("statsmodels.stats.rates", *(("esda",) if req.geography else ()))
     period, as_of, span = resolve_window(store, req.period, req.to, req.as_of, force)
     req = dataclasses.replace(req, as_of=as_of)
     profile = Profile(period, period.previous(), req.family, codes, as_of)
@@ -185,9 +182,12 @@ def build_profile(
     with ExitStack() as stack:
         crimes = stack.enter_context(store.materialised(family))
         texts = within(crimes, period).mo_text.to_pyarrow().to_pylist()
-        imported()
         # the window's MO texts are read in a second process while the core and risk tables are built
         ahead = stack.enter_context(detections_ahead(store, texts, lexicon))
+        # the statistics libraries (a second or more) are imported in a thread from here, while the
+        # core tables are built: after the MO texts' process is forked and before the hot spots'
+        # are, since a process forked while a module is half imported could not import it
+        imported = import_in_background("statsmodels.stats.rates", *(("esda",) if req.geography else ()))
         profile.tables = {
             "volumes": volumes(crimes, period, force),
             "volumes_by_relationship": volumes_by_relationship(crimes, period),
@@ -201,11 +201,10 @@ def build_profile(
             "risk_assessment": risk_assessment(crimes, period, force),
             "handling_by_relationship": handling_by_relationship(crimes, period),
         }
+        imported()
         # the hot-spot statistics run in second processes from here on, and the MO texts' process may still
         # be running: the risk and case tables are built first, so the people tables wait the least for it
         geography = stack.enter_context(geography_tables(store, period, req, force, config)) if req.geography else None
-        if meanwhile is not None:  # every second process is forked by now
-            in_background(meanwhile, "meanwhile")
         later: dict[str, pa.Table] = {}
         later_notes: list[str] = []
         if req.cumulative and req.audience == "internal":
@@ -220,7 +219,7 @@ def build_profile(
         profile.tables.update(people | later)  # in this order in every output
         people_notes = people_notes + later_notes
         in_window = _count(within(crimes, period)) + _count(within(crimes, profile.previous))
-        geography_result, geography_notes = geography() if geography is not None else ({}, [])
+        geography_result, geography_notes = geography(meanwhile) if geography is not None else ({}, [])
     empty_notes = []
     if in_window == 0:  # the contract: a table with no data has its header and no rows
         profile.tables = {name: t.schema.empty_table() for name, t in profile.tables.items()}

@@ -104,7 +104,7 @@ def make_report(store: Store, request: ProfileRequest, force: Force | None = Non
                 config: ProfileConfig | None = None, generated: dt.date | None = None) -> Report:
     """Build the profile for ``request`` and compose its report."""
     force = force or load_force()
-    # the chart renderer starts while the profile's longest queries run, not before the first chart
+    # the chart renderer starts while the profile waits for its hot spots, not before the first chart
     profile = build_profile(store, request, force, config, meanwhile=warm_up)
     source, rejected = _source(store, profile.as_of)
     maps = _map_maker(store, force) if request.geography else None
