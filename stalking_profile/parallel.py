@@ -107,7 +107,9 @@ def in_second_process(fn: Callable[..., T], *args: Any, fork: bool = True, yield
         yield Pending(lambda: fn(*args), forked=False)
         return
     started = future
-    pending = Pending(lambda: _from_child(started, fn, args), forked=True, ready=started.done)
+    # a child that died leaves its work to this process: its result is not ready then
+    pending = Pending(lambda: _from_child(started, fn, args), forked=True,
+                      ready=lambda: started.done() and started.exception() is None)
     try:
         yield pending
     finally:

@@ -261,6 +261,28 @@ def test_every_pattern_finds_the_matches_of_its_plain_alternation() -> None:
     assert [m.group(0) for m in fast.finditer("see fb.com and her insta story")] == ["fb.com", "insta story"]
 
 
+@pytest.mark.parametrize(("terms", "text"), [
+    (["(?:x|a b)|a"], "a b"),  # a "|" outside the opening group: not split there
+    (["(?:x|a b)c|a"], "a bc"),
+    (["(?:[]|]x|y)z"], "zxz :xz ]xz"),  # "]" first in a class is itself, not its end
+    ([r"[a](b)\1", "c"], "abb"),  # a group referred back to is not copied
+    (["(?:a|b)(?P<n>c)", "d"], "bc d"),
+    (["(?:insta|fb) stor(?:y|ies)", r"\w+\.com", "fb", "insta"], "fb.com insta stories, fb"),
+])
+def test_a_users_terms_match_as_the_plain_alternation_does(terms: list[str], text: str) -> None:
+    from stalking_profile.online.lexicon import _any_term, _bounded
+
+    assert [m.span() for m in _bounded(terms).finditer(text)] == [m.span() for m in _plain(terms).finditer(text)]
+    assert (_any_term(terms).search(text) is None) == (_plain(terms).search(text) is None)
+
+
+def test_terms_that_name_the_same_group_are_one_clear_error() -> None:
+    shipped = (Path(__file__).parents[1] / "stalking_profile" / "data" / "technology.toml").read_text("utf-8")
+    bad = shipped.replace('"pinterest",', '"(?P<site>pinterest)", "(?P<site>nextdoor)",')
+    with pytest.raises(ConfigError, match="not a valid pattern together"):
+        parse_lexicon(bad, "mine.toml")
+
+
 def _terms_of(category: str) -> list[str]:
     import tomllib
 

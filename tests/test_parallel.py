@@ -51,7 +51,9 @@ def test_a_yielding_child_runs_at_a_lower_priority() -> None:
 @needs_fork
 def test_a_child_that_dies_leaves_the_work_to_this_process() -> None:
     with in_second_process(_dies_in_the_child, [1, 2, 3]) as pending:
-        assert pending.forked and pending.result() == 14
+        time.sleep(1.0)  # long enough for the child to have died
+        assert pending.forked and not pending.ready()  # asking would do the work here
+        assert pending.result() == 14 and pending.ready()
 
 
 def test_without_a_second_process_the_work_runs_here_when_asked() -> None:

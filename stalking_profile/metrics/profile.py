@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import importlib
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from stalking_profile.metrics.outcomes import (
 from stalking_profile.metrics.people_tables import PEOPLE_COLUMNS, people_tables
 from stalking_profile.metrics.periods import Period, month_end, parse_period, shift_months
 from stalking_profile.metrics.selection import crimes_in, within
+from stalking_profile.metrics.stats import LIBRARIES
 from stalking_profile.metrics.trends import rolling_12m
 from stalking_profile.metrics.volumes import volumes, volumes_by_relationship
 from stalking_profile.online.cache import detections_ahead
@@ -184,10 +186,14 @@ def build_profile(
         texts = within(crimes, period).mo_text.to_pyarrow().to_pylist()
         # the window's MO texts are read in a second process while the core and risk tables are built
         ahead = stack.enter_context(detections_ahead(store, texts, lexicon))
-        # the statistics libraries (a second or more) are imported in a thread from here, while the
-        # core tables are built: after the MO texts' process is forked and before the hot spots'
-        # are, since a process forked while a module is half imported could not import it
-        imported = import_in_background("statsmodels.stats.rates", *(("esda",) if req.geography else ()))
+        # the statistics libraries (a second or more to import) come after the MO texts' process is
+        # forked and before the hot spots' are (a process forked while a module is half imported
+        # could not import it), and never from two threads at once (a module one thread has half
+        # imported can reach the other half made): the core tables' here, then the hot spots' in a
+        # thread while the core tables are built
+        for name in LIBRARIES:
+            importlib.import_module(name)
+        imported = import_in_background("esda", "statsmodels.stats.multitest") if req.geography else _nothing
         profile.tables = {
             "volumes": volumes(crimes, period, force),
             "volumes_by_relationship": volumes_by_relationship(crimes, period),
@@ -231,6 +237,10 @@ def build_profile(
 
         profile = disclose(profile, req.audience, force.district_codes, config, req.suppress_below)
     return profile
+
+
+def _nothing() -> None:
+    return None
 
 
 def _count(t: ibis.Table) -> int:

@@ -55,6 +55,10 @@ def change_pct(current: int, previous: int) -> float | None:
     return _half_up(Decimal(100 * (current - previous)) / Decimal(previous)) if previous else None
 
 
+#: What :func:`wilson` and :func:`change_test` import when first called (half a second or more).
+LIBRARIES = ("statsmodels.stats.proportion", "statsmodels.stats.rates")
+
+
 def wilson(successes: int, n: int, alpha: float = 0.05) -> tuple[float | None, float | None]:
     """Wilson score interval for a proportion, as rounded percentages.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -57,6 +57,8 @@ def _dispatched(terms: list[str] | tuple[str, ...]) -> str:
     alternative, in its place (:func:`_opening_alternatives`). At any place, the terms tried and
     their order are those of :func:`_alternation` less the terms that cannot begin there: the same
     match, found without trying every term at every word."""
+    if any(_groups(t) for t in terms):  # copies of a group would be defined twice and numbered anew
+        return _alternation(terms)
     ordered = [each for whole in sorted(terms, key=len, reverse=True) for each in _opening_alternatives(whole)]
     firsts = [_first_letter(t) for t in ordered]
     groups = []
@@ -72,22 +74,27 @@ def _dispatched(terms: list[str] | tuple[str, ...]) -> str:
 def _top_level(term: str) -> Iterator[tuple[int, str, int]]:
     """``(index, character, depth)`` for each character of ``term`` outside any character class
     and not escaped, ``depth`` being the groups open before it."""
-    depth, in_class, escaped = 0, False, False
+    depth, in_class, escaped, opened = 0, False, False, 0
     for k, ch in enumerate(term):
         if escaped:
             escaped = False
         elif ch == "\\":
             escaped = True
         elif in_class:
-            in_class = ch != "]"
+            in_class = ch != "]" or k == opened  # a "]" first in a class ("[]x]", "[^]x]") is itself
         elif ch == "[":
-            in_class = True
+            in_class, opened = True, k + 1 + (term[k + 1:k + 2] == "^")
         else:
             if ch == ")":
                 depth -= 1
             yield k, ch, depth
             if ch == "(":
                 depth += 1
+
+
+def _groups(term: str) -> int:
+    """How many capturing groups ``term`` has (a term with none cannot refer back to one)."""
+    return re.compile(term, re.IGNORECASE).groups
 
 
 def _top_level_bar(term: str) -> bool:
@@ -108,9 +115,13 @@ def _opening_alternatives(term: str) -> list[str]:
     ['air ?tags? found', 'apple ?tags? found', 'tiles? found']
     >>> _opening_alternatives("(?:new )?(?:profiles?|accounts?)")  # the group is optional: left whole
     ['(?:new )?(?:profiles?|accounts?)']
+    >>> _opening_alternatives("(?:x|a b)c|a"), _opening_alternatives("(?:[]|]x|y)z")
+    (['(?:x|a b)c|a'], ['[]|]xz', 'yz'])
+    >>> _opening_alternatives("(?:a|b)(c)")  # a capturing group: left whole
+    ['(?:a|b)(c)']
     """
-    if not term.startswith("(?:"):
-        return [term]
+    if not term.startswith("(?:") or _top_level_bar(term) or _groups(term):
+        return [term]  # "(?:a|b)c|d" is not "ac|d" and "bc|d"; a group copied would be defined twice
     cuts, end = [2], None
     for k, ch, depth in _top_level(term):
         if k > 0 and depth == 1 and ch == "|":
@@ -201,7 +212,17 @@ def _compile(terms: list[str], what: str, source: str) -> re.Pattern[str]:
         except re.error as exc:
             raise ConfigError(f"{source}: {what} term '{term}' is not a valid pattern ({exc})",
                               "fix the term; it is a Python regular expression matched on word boundaries") from exc
-    return _bounded(terms)
+    return _together(_bounded, terms, what, source)
+
+
+def _together(make: Callable[[list[str]], re.Pattern[str]], terms: list[str], what: str, source: str
+              ) -> re.Pattern[str]:
+    """``make(terms)``, each term valid alone; two terms naming the same group are not valid together."""
+    try:
+        return make(terms)
+    except re.error as exc:
+        raise ConfigError(f"{source}: the {what} terms are not a valid pattern together ({exc})",
+                          "give no two terms a group of the same name, or use (?:...) groups") from exc
 
 
 def parse_lexicon(text: str, source: str) -> Lexicon:
@@ -244,7 +265,7 @@ def parse_lexicon(text: str, source: str) -> Lexicon:
                    words("negation_after"), number("after_window"), words("hypothetical_cues"), words("scope_breakers"),
                    words("other_actors"), words("own_use_verbs"), words("evidence_verbs"),
                    words("not_technology"), words("evidence_terms"), words("damage_verbs"),
-                   number("damage_window"), _any_term(every_term),
+                   number("damage_window"), _together(_any_term, every_term, "category", source),
                    words("devices_alone") if "devices_alone" in ctx else None)
 
 

@@ -65,17 +65,18 @@ class Store:
         if as_of is not None and as_of in self._single:
             return True, self._single[as_of]
         batches = self.table(tables.BATCHES)
-        batches = batches.filter(batches.source_kind == "crimes")
+        mine = batches.source_kind == "crimes"
         if as_of is not None:
-            batches = batches.filter(batches.batch_id <= as_of)
-        row = batches.aggregate(changed=batches.rows_changed.fill_null(1).sum(),
-                                last=batches.batch_id.max()).to_pyarrow().to_pylist()[0]
+            mine = mine & (batches.batch_id <= as_of)
+        row = batches.aggregate(changed=batches.rows_changed.fill_null(1).sum(where=mine),
+                                last=batches.batch_id.max(where=mine),
+                                newest=batches.batch_id.max()).to_pyarrow().to_pylist()[0]
         if row["changed"]:
             return False, None
         # the rows read are those up to the last batch seen here, even if another process adds one meanwhile
         last = None if row["last"] is None else int(row["last"])
-        if as_of is not None:
-            self._single[as_of] = last
+        if as_of is not None and row["newest"] is not None and as_of <= row["newest"]:
+            self._single[as_of] = last  # batches up to as_of, all written, never change
         return True, last
 
     def meta(self, key: str) -> str | None:
