@@ -40,11 +40,11 @@ class Store:
     target: str
     schema_version: int
 
+    #: batch ``as_of`` -> whether no crime up to it has a second version, and the last crimes batch up to it
+    _single: dict[int, tuple[bool, int | None]] = field(default_factory=dict, init=False, repr=False, compare=False)
+
     def table(self, name: str) -> ibis.Table:
         return self.con.table(name)
-
-    #: batch ``as_of`` -> the last crimes batch up to it, where no crime up to it has a second version
-    _single: dict[int, int | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def current_crimes(self, as_of: int | None = None) -> ibis.Table:
         """Latest version of every crime, or as it stood after batch ``as_of``."""
@@ -63,7 +63,7 @@ class Store:
         counts were kept: then the versions are looked for. Batches never change once written,
         so the answer for a given ``as_of`` is kept."""
         if as_of is not None and as_of in self._single:
-            return True, self._single[as_of]
+            return self._single[as_of]
         batches = self.table(tables.BATCHES)
         mine = batches.source_kind == "crimes"
         if as_of is not None:
@@ -71,13 +71,11 @@ class Store:
         row = batches.aggregate(changed=batches.rows_changed.fill_null(1).sum(where=mine),
                                 last=batches.batch_id.max(where=mine),
                                 newest=batches.batch_id.max()).to_pyarrow().to_pylist()[0]
-        if row["changed"]:
-            return False, None
         # the rows read are those up to the last batch seen here, even if another process adds one meanwhile
-        last = None if row["last"] is None else int(row["last"])
+        answer = (not row["changed"], None if row["changed"] or row["last"] is None else int(row["last"]))
         if as_of is not None and row["newest"] is not None and as_of <= row["newest"]:
-            self._single[as_of] = last  # batches up to as_of, all written, never change
-        return True, last
+            self._single[as_of] = answer  # batches up to as_of, all written, never change
+        return answer
 
     def meta(self, key: str) -> str | None:
         t = self.table(tables.META)
