@@ -32,7 +32,16 @@ from stalking_profile.errors import InputFileError
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
 from stalking_profile.store.loader import transaction
-from stalking_profile.store.records import RecordImport, batch_row, claim_batch, keep, open_import, problems, read_rows
+from stalking_profile.store.records import (
+    RecordImport,
+    batch_row,
+    claim_batch,
+    keep,
+    open_import,
+    problems,
+    read_rows,
+    with_counts,
+)
 
 __all__ = ["ADD_KIND", "SHEET", "SOURCE_KIND", "AuditImportResult", "add_review", "import_findings"]
 
@@ -115,9 +124,7 @@ def _store(store: Store, kind: str, result: AuditImportResult, checked: Validate
         result.nothing_new = True
         return
     batch = batch_row(kind, result, file_format, encoding, source, started)
-    for name, value in (("rows_new", result.rows_new - result.rows_revised), ("rows_changed", result.rows_revised),
-                        ("rows_unchanged", result.rows_unchanged)):
-        batch = batch.append_column(name, pa.array([value], pa.int64()))
+    batch = with_counts(batch, result.rows_new - result.rows_revised, result.rows_revised, result.rows_unchanged)
     result.batch_id = _write(store, kind, batch, reviews, answers, checked)
 
 

@@ -30,7 +30,7 @@ from stalking_profile.metrics.selection import crimes_in
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
 from stalking_profile.store.loader import transaction
-from stalking_profile.store.records import RecordImport, batch_row, claim_batch, keep, previous_import
+from stalking_profile.store.records import RecordImport, batch_row, claim_batch, keep, previous_import, with_counts
 
 __all__ = ["SAMPLE_CRIMES_SCHEMA", "SOURCE_KIND", "AuditSample", "SampleSpec", "Stratum", "draw_sample",
            "latest_crime_batch", "load_sample", "resolve_district"]
@@ -161,8 +161,7 @@ def _write(store: Store, spec: SampleSpec, strata: tuple[Stratum, ...], crimes: 
     counts = RecordImport(spec.description, spec.sha256, rows_read=sum(s.population for s in strata),
                           rows_accepted=crimes.num_rows)
     batch = batch_row(SOURCE_KIND, counts, "sample", "", "audit sample", started)
-    for name, value in (("rows_new", crimes.num_rows), ("rows_changed", 0), ("rows_unchanged", 0)):
-        batch = batch.append_column(name, pa.array([value], pa.int64()))
+    batch = with_counts(batch, crimes.num_rows)
     sample = pa.table({"district": [spec.district], "offence_family": [spec.family],
                        "period_start": [spec.period.start], "period_end": [spec.period.end],
                        "requested_size": [spec.size], "seed": [spec.seed], "allocation": [spec.allocation],

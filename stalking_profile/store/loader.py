@@ -29,7 +29,7 @@ from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
 
 __all__ = ["KEY_FINGERPRINT", "BatchPayload", "BatchWrite", "Tx", "check_key", "move_staged", "transaction",
-           "write_batch", "write_context_batch"]
+           "with_counts", "write_batch", "write_context_batch"]
 
 KEY_FINGERPRINT = "key_fingerprint"
 
@@ -162,6 +162,13 @@ def move_staged(tx: Tx, stage: str, target: str, columns: list[str], batch_id: i
     tx.execute(f"INSERT INTO {target} (batch_id, {cols}) SELECT {batch_id}, {cols} FROM {stage} {where}")
 
 
+def with_counts(batch: pa.Table, new: int, changed: int = 0, unchanged: int = 0) -> pa.Table:
+    """The ``batches`` row of an import with its version counts (new, changed, unchanged) added."""
+    for name, value in (("rows_new", new), ("rows_changed", changed), ("rows_unchanged", unchanged)):
+        batch = batch.append_column(name, pa.array([value], pa.int64()))
+    return batch
+
+
 def write_batch(store: Store, payload: BatchPayload) -> BatchWrite:
     """Write ``payload`` as a new batch in one transaction and return its id and counts."""
     with transaction(store) as tx:
@@ -195,15 +202,12 @@ def write_batch(store: Store, payload: BatchPayload) -> BatchWrite:
         move_staged(tx, "_sp_stage_tokens", tables.LINKAGE_TOKENS, payload.tokens.column_names, batch_id, keep)
         move_staged(tx, "_sp_stage_issues", tables.ROW_ISSUES, payload.issues.column_names, batch_id)
         move_staged(tx, "_sp_stage_rejected", tables.REJECTED_ROWS, payload.rejected.column_names, batch_id)
-        counts = {"rows_new": payload.crimes.num_rows - existing, "rows_changed": existing - unchanged,
-                  "rows_unchanged": unchanged}
-        batch = payload.batch
-        for name, value in counts.items():
-            batch = batch.append_column(name, pa.array([value], pa.int64()))
+        written = BatchWrite(batch_id, payload.crimes.num_rows - existing, existing - unchanged, unchanged)
+        batch = with_counts(payload.batch, written.rows_new, written.rows_changed, written.rows_unchanged)
         tx.stage("_sp_stage_batch", tables.BATCHES, batch)
         move_staged(tx, "_sp_stage_batch", tables.BATCHES, batch.column_names, batch_id)
         tx.execute("DROP TABLE _sp_unchanged")
-    return BatchWrite(batch_id, counts["rows_new"], counts["rows_changed"], counts["rows_unchanged"])
+    return written
 
 
 def write_context_batch(store: Store, batch: pa.Table, target: str, rows: pa.Table) -> int:
@@ -215,8 +219,7 @@ def write_context_batch(store: Store, batch: pa.Table, target: str, rows: pa.Tab
         batch_id = int(tx.execute(f"SELECT COALESCE(MAX(batch_id), 0) + 1 FROM {tables.BATCHES}")[0][0])
         tx.stage("_sp_stage_context", target, rows)
         move_staged(tx, "_sp_stage_context", target, rows.column_names, batch_id)
-        for name in ("rows_new", "rows_changed", "rows_unchanged"):
-            batch = batch.append_column(name, pa.array([rows.num_rows if name == "rows_new" else 0], pa.int64()))
+        batch = with_counts(batch, rows.num_rows)
         tx.stage("_sp_stage_batch", tables.BATCHES, batch)
         move_staged(tx, "_sp_stage_batch", tables.BATCHES, batch.column_names, batch_id)
     return batch_id

@@ -22,7 +22,7 @@ from stalking_profile import __version__
 from stalking_profile.errors import InputFileError, MissingColumnError, StoreError
 from stalking_profile.store import tables
 from stalking_profile.store.connection import Store
-from stalking_profile.store.loader import Tx, move_staged
+from stalking_profile.store.loader import Tx, move_staged, with_counts
 
 #: Values per ``isin`` literal list: lists stay small on both engines.
 CHUNK = 1000
@@ -217,13 +217,6 @@ def chunks(values: list[str], size: int = CHUNK) -> Iterator[list[str]]:
     """
     for start in range(0, len(values), size):
         yield values[start:start + size]
-
-
-def with_counts(batch: pa.Table, new: int, changed: int = 0, unchanged: int = 0) -> pa.Table:
-    """The ``batches`` row of an import with its version counts (new, changed, unchanged) added."""
-    for name, value in (("rows_new", new), ("rows_changed", changed), ("rows_unchanged", unchanged)):
-        batch = batch.append_column(name, pa.array([value], pa.int64()))
-    return batch
 
 
 def keep(tx: Tx, batch_id: int, *parts: tuple[str, pa.Table]) -> None:
